@@ -1,0 +1,17 @@
+//! `sector-core`: Sector's game engine.
+//!
+//! Pure and deterministic: no I/O, no clocks, no global randomness. A world is generated
+//! from a seed and advanced tick by tick with an ordered list of orders; the same seed and
+//! the same orders always give the same state (and the same [`hash::state_hash`]).
+
+pub mod config;
+pub mod faction;
+pub mod generator;
+pub mod lanes;
+pub mod rng;
+pub mod seed;
+pub mod world;
+
+pub use config::Config;
+pub use faction::{FactionIdx, Registry};
+pub use world::{Fleet, FleetId, Order, System, SystemId, SystemKind, TickSummary, World};
