@@ -4,12 +4,21 @@
 //! from a seed and advanced tick by tick with an ordered list of orders; the same seed and
 //! the same orders always give the same state (and the same [`hash::state_hash`]).
 
+mod combat;
 pub mod config;
+pub mod economy;
 pub mod faction;
 pub mod generator;
+pub mod hash;
 pub mod lanes;
+mod orders;
+pub mod outcome;
+mod rebellion;
 pub mod rng;
 pub mod seed;
+pub mod snapshot;
+mod tick;
+pub mod trace;
 pub mod world;
 
 pub use config::Config;
