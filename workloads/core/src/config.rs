@@ -393,7 +393,9 @@ impl Config {
                 ("caution", p.caution),
             ] {
                 if !(0.0..=1.0).contains(&v) {
-                    return invalid(format!("faction template {id:?}: {trait_name} must be in [0, 1], got {v}"));
+                    return invalid(format!(
+                        "faction template {id:?}: {trait_name} must be in [0, 1], got {v}"
+                    ));
                 }
             }
         }
@@ -470,7 +472,10 @@ mod tests {
 
     #[test]
     fn partial_file_overrides_only_named_values() {
-        let config = Config::from_json_str(r#"{"simulation": {"number_of_systems": 50}, "world": {"travel_ticks": 3}}"#).unwrap();
+        let config = Config::from_json_str(
+            r#"{"simulation": {"number_of_systems": 50}, "world": {"travel_ticks": 3}}"#,
+        )
+        .unwrap();
         assert_eq!(config.simulation.number_of_systems, 50);
         assert_eq!(config.simulation.lanes_per_system, 3);
         assert_eq!(config.world.travel_ticks, 3);

@@ -42,7 +42,8 @@ pub const LEAGUE_REGISTRATION_ID: &str = "L";
 pub const LEAGUE_PERSONALITY: Personality =
     Personality { aggression: 0.65, expansionism: 0.35, greed: 0.6, caution: 0.65 };
 const FALLBACK_PALETTE: [&str; 10] = [
-    "#ff5555", "#f1fa8c", "#8be9fd", "#a6e22e", "#ff79c6", "#7fffd4", "#50fa7b", "#bd93f9", "#ffb86c", "#c0c0c0",
+    "#ff5555", "#f1fa8c", "#8be9fd", "#a6e22e", "#ff79c6", "#7fffd4", "#50fa7b", "#bd93f9", "#ffb86c",
+    "#c0c0c0",
 ];
 const REBEL_PALETTE: [&str; 4] = ["#ff79c6", "#50fa7b", "#bd93f9", "#ffb86c"];
 
@@ -146,7 +147,12 @@ impl Registry {
     /// §2.3: a new rebel faction split from `parent`, or — at the cap — an existing rebel
     /// faction picked with the rules generator from the rebels in registration order.
     /// Returns the faction and whether it was newly created.
-    pub fn register_rebel(&mut self, parent: FactionIdx, cap: usize, rng: &mut Mt19937) -> (FactionIdx, bool) {
+    pub fn register_rebel(
+        &mut self,
+        parent: FactionIdx,
+        cap: usize,
+        rng: &mut Mt19937,
+    ) -> (FactionIdx, bool) {
         let existing: Vec<FactionIdx> = self
             .iter()
             .filter(|(_, f)| matches!(f.kind, FactionKind::Rebel { .. }))

@@ -8,6 +8,7 @@ mod combat;
 pub mod config;
 pub mod economy;
 pub mod faction;
+mod fleet_index;
 pub mod generator;
 pub mod hash;
 pub mod lanes;

@@ -56,13 +56,12 @@ impl World {
             groups[g].1.push(i);
         }
         let minimum_launch = self.config.simulation.minimum_launch_strength;
+        let index = self.idle_index();
         for ((faction, origin), members) in groups {
-            let mut pool: Vec<usize> = self
-                .fleets
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.owner == faction && f.is_idle_at(origin))
-                .map(|(p, _)| p)
+            // Launches make fleets non-idle, so the index is filtered at query time.
+            let mut pool: Vec<usize> = index
+                .at(origin)
+                .filter(|&p| self.fleets[p].owner == faction && self.fleets[p].is_idle_at(origin))
                 .collect();
             if pool.is_empty() {
                 continue;

@@ -68,8 +68,7 @@ impl Mt19937 {
         k = N - 1;
         while k > 0 {
             let prev = state[i - 1];
-            state[i] = (state[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941))
-                .wrapping_sub(i as u32);
+            state[i] = (state[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
             i += 1;
             if i >= N {
                 state[0] = state[N - 1];
@@ -86,9 +85,7 @@ impl Mt19937 {
         state[0] = seed;
         for i in 1..N {
             let prev = state[i - 1];
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
+            state[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
         }
         Mt19937 { state, index: N }
     }
@@ -215,9 +212,7 @@ mod state_words {
         let words = Vec::<u32>::deserialize(deserializer)?;
         let len = words.len();
         let boxed: Box<[u32]> = words.into_boxed_slice();
-        boxed
-            .try_into()
-            .map_err(|_| D::Error::custom(format!("MT19937 state needs {N} words, got {len}")))
+        boxed.try_into().map_err(|_| D::Error::custom(format!("MT19937 state needs {N} words, got {len}")))
     }
 }
 

@@ -1,8 +1,7 @@
 //! The tick pipeline (GAME_RULES.md §6), in the reference's exact order.
 
-use std::collections::HashMap;
-
 use crate::faction::FactionIdx;
+use crate::fleet_index::FleetIndex;
 use crate::world::{
     EVENT_TEXTS_KEPT, EventKind, HISTORY_KEPT, HistoryEvent, Order, SystemId, TickSummary, World,
 };
@@ -88,6 +87,20 @@ impl World {
     /// §6.3: each arrival fights at its destination with every fleet there, including
     /// fleets arriving there later in this same tick.
     fn resolve_arrivals(&mut self, ctx: &mut TickContext, arrivals: &[usize]) {
+        if arrivals.is_empty() {
+            return;
+        }
+        // Keyed by where a fleet is or is about to be; arrivals keep their key when they
+        // land, and fleets spawned by rebellions are added as they appear.
+        let mut index = FleetIndex::build(
+            self.systems.len(),
+            self.fleets
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.eta == 0)
+                .filter_map(|(p, f)| f.system_id.or(f.enroute_to).map(|s| (s, p))),
+        );
+        let mut here: Vec<usize> = Vec::new();
         for &position in arrivals {
             let fleet = &mut self.fleets[position];
             let Some(dest) = fleet.enroute_to else { continue };
@@ -96,42 +109,52 @@ impl World {
             fleet.enroute_to = None;
             fleet.eta = 0;
             let attacker = fleet.owner;
-            let here: Vec<usize> = self
-                .fleets
+            here.clear();
+            here.extend(index.at(dest).filter(|&p| {
+                let f = &self.fleets[p];
+                f.strength > 0.0 && f.eta == 0 && (f.system_id == Some(dest) || f.enroute_to == Some(dest))
+            }));
+            let before = self.fleets.len();
+            self.resolve_conflict(ctx, dest, attacker, &here);
+            for p in before..self.fleets.len() {
+                if let Some(system) = self.fleets[p].system_id {
+                    index.push_late(system, p);
+                }
+            }
+        }
+    }
+
+    /// Positions of idle fleets, grouped by system.
+    pub(crate) fn idle_index(&self) -> FleetIndex {
+        FleetIndex::build(
+            self.systems.len(),
+            self.fleets
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| {
-                    f.strength > 0.0
-                        && f.eta == 0
-                        && (f.system_id == Some(dest) || f.enroute_to == Some(dest))
-                })
-                .map(|(p, _)| p)
-                .collect();
-            self.resolve_conflict(ctx, dest, attacker, &here);
-        }
+                .filter(|(_, f)| f.is_idle())
+                .filter_map(|(p, f)| f.system_id.map(|s| (s, p))),
+        )
     }
 
     /// §6.4: systems where idle fleets of several factions sit get a battle, the
     /// strongest faction attacking. Grouped once, before the first battle.
     fn fail_safe_battles(&mut self, ctx: &mut TickContext) {
-        let mut groups: Vec<(SystemId, Vec<usize>)> = Vec::new();
-        let mut group_of: HashMap<SystemId, usize> = HashMap::new();
-        for (position, fleet) in self.fleets.iter().enumerate() {
-            if !fleet.is_idle() {
-                continue;
-            }
-            let Some(system) = fleet.system_id else { continue };
-            let g = *group_of.entry(system).or_insert_with(|| {
-                groups.push((system, Vec::new()));
-                groups.len() - 1
-            });
-            groups[g].1.push(position);
-        }
-        for (system, fleets) in groups {
+        let index = self.idle_index();
+        // Systems in order of their first idle fleet; lists fixed before any battle.
+        let mut groups: Vec<(usize, SystemId, Vec<usize>)> = index
+            .occupied_systems()
+            .map(|s| {
+                let fleets: Vec<usize> = index.at(s).collect();
+                (fleets[0], s, fleets)
+            })
+            .filter(|(_, _, fleets)| {
+                let first_owner = self.fleets[fleets[0]].owner;
+                fleets.iter().any(|&p| self.fleets[p].owner != first_owner)
+            })
+            .collect();
+        groups.sort_unstable_by_key(|(first, _, _)| *first);
+        for (_, system, fleets) in groups {
             let totals = self.strength_by_owner(&fleets);
-            if totals.len() < 2 {
-                continue;
-            }
             let mut attacker = totals[0];
             for &candidate in &totals[1..] {
                 if candidate.1 > attacker.1 {
@@ -157,28 +180,27 @@ impl World {
 
     /// §6.5: occupation decay, then idle fleets claim unowned systems outright.
     fn auto_claim(&mut self, ctx: &mut TickContext) {
-        let mut idle_at: Vec<Vec<usize>> = vec![Vec::new(); self.systems.len()];
-        for (position, fleet) in self.fleets.iter().enumerate() {
-            if fleet.is_idle()
-                && let Some(system) = fleet.system_id
-            {
-                idle_at[system as usize].push(position);
-            }
-        }
+        let index = self.idle_index();
+        let mut idle_here: Vec<usize> = Vec::new();
         let gmax = self.config.battle.garrison_maximum_strength;
         for s in 0..self.systems.len() {
             let system_id = s as SystemId;
             if let Some(occupier) = self.systems[s].occupation_faction
-                && !idle_at[s].iter().any(|&p| self.fleets[p].owner == occupier)
+                && !index.at(system_id).any(|p| self.fleets[p].owner == occupier)
             {
                 self.systems[s].occupation_faction = None;
                 self.systems[s].occupation_progress = 0;
             }
             let sys = &self.systems[s];
-            if sys.owner.is_some() || sys.reclaim_cooldown != 0 || idle_at[s].is_empty() {
+            if sys.owner.is_some() || sys.reclaim_cooldown != 0 {
                 continue;
             }
-            let mut totals = self.strength_by_owner(&idle_at[s]);
+            idle_here.clear();
+            idle_here.extend(index.at(system_id));
+            if idle_here.is_empty() {
+                continue;
+            }
+            let mut totals = self.strength_by_owner(&idle_here);
             totals.sort_by(|a, b| b.1.total_cmp(&a.1));
             if totals.len() >= 2 && totals[0].1 == totals[1].1 {
                 continue;
@@ -224,24 +246,22 @@ impl World {
 
     /// §6.9: idle fleets of one owner at one system merge into the lowest id.
     fn merge_idle_stacks(&mut self) {
-        let mut primary: HashMap<(FactionIdx, SystemId), usize> = HashMap::new();
+        let index = self.idle_index();
         let mut merged_away = vec![false; self.fleets.len()];
-        for position in 0..self.fleets.len() {
-            let fleet = &self.fleets[position];
-            if !fleet.is_idle() {
-                continue;
-            }
-            let Some(system) = fleet.system_id else { continue };
-            match primary.get(&(fleet.owner, system)) {
-                None => {
-                    primary.insert((fleet.owner, system), position);
-                }
-                Some(&first) => {
-                    let (strength, max_strength) = (fleet.strength, fleet.max_strength);
-                    let target = &mut self.fleets[first];
-                    target.strength += strength;
-                    target.max_strength = target.max_strength.max(max_strength).max(target.strength);
-                    merged_away[position] = true;
+        let mut primaries: Vec<(FactionIdx, usize)> = Vec::new();
+        for system in index.occupied_systems() {
+            primaries.clear();
+            for position in index.at(system) {
+                let owner = self.fleets[position].owner;
+                match primaries.iter().find(|(o, _)| *o == owner) {
+                    None => primaries.push((owner, position)),
+                    Some(&(_, first)) => {
+                        let (strength, max_strength) = (self.fleets[position].strength, self.fleets[position].max_strength);
+                        let target = &mut self.fleets[first];
+                        target.strength += strength;
+                        target.max_strength = target.max_strength.max(max_strength).max(target.strength);
+                        merged_away[position] = true;
+                    }
                 }
             }
         }

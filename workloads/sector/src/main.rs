@@ -1,1 +1,40 @@
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sector::{conformance, preview};
+
+#[derive(Parser)]
+#[command(name = "sector", version, about = "Sector: persistent real-time space-strategy universes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay golden traces (generator, rules-*, chaos-*, game-*) and report the first mismatch.
+    Conformance {
+        /// Directory holding the *.jsonl.gz traces.
+        dir: PathBuf,
+    },
+    /// Print the snapshot JSON of a generated world.
+    Preview(preview::PreviewArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Conformance { dir } => {
+            conformance::run(&dir, &sector_core::Config::default(), None, &mut stdout).map(|summary| {
+                if summary.mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            })
+        }
+        Command::Preview(args) => preview::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(2)
+    })
+}
