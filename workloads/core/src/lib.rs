@@ -6,6 +6,7 @@
 
 mod combat;
 pub mod config;
+pub mod delta;
 pub mod economy;
 pub mod faction;
 mod fleet_index;

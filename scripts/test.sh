@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it, on a fresh machine of this kind (Debian, Rust
+# toolchain with cargo-nextest). Installs what the tests need, then checks formatting,
+# lints, runs every test (unit, property, golden-trace conformance) and the conformance
+# command over the shared golden traces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GOLDEN_DIR="${SECTOR_GOLDEN_DIR:-$(cd .. && pwd)/shared/golden}"
+export SECTOR_GOLDEN_DIR="$GOLDEN_DIR"
+if [[ ! -d "$GOLDEN_DIR" ]]; then
+  echo "golden traces not found at $GOLDEN_DIR (set SECTOR_GOLDEN_DIR)" >&2
+  exit 2
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install --locked cargo-nextest
+fi
+
+step "format"
+cargo fmt --all --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo nextest run --workspace --locked --no-fail-fast
+
+step "conformance over $GOLDEN_DIR"
+cargo run --quiet --locked -p sector -- conformance "$GOLDEN_DIR"
