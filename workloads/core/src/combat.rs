@@ -156,7 +156,7 @@ impl World {
             if sys.reclaim_cooldown > 0 {
                 p -= 0.15;
             }
-            p = p.max(0.2).min(0.8);
+            p = p.clamp(0.2, 0.8);
             (self.rng.random() < p, p)
         };
         let place = self.systems[system as usize].kind.describe(system);

@@ -371,7 +371,7 @@ impl Config {
             ("battle.defender_minimum_remaining", self.battle.defender_minimum_remaining),
         ];
         for (name, value) in positive {
-            if !(value > 0.0) || !value.is_finite() {
+            if value.is_nan() || value <= 0.0 || value.is_infinite() {
                 return invalid(format!("{name} must be a positive number, got {value}"));
             }
         }

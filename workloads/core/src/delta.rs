@@ -127,7 +127,8 @@ impl Delta {
         }
         let previous_fleets: HashMap<u64, &SnapshotFleet> = prev.fleets.iter().map(|f| (f.id, f)).collect();
         let current_ids: HashSet<u64> = curr.fleets.iter().map(|f| f.id).collect();
-        let removed_fleets = prev.fleets.iter().filter(|p| !current_ids.contains(&p.id)).map(|p| p.id).collect();
+        let removed_fleets =
+            prev.fleets.iter().filter(|p| !current_ids.contains(&p.id)).map(|p| p.id).collect();
         let changed_fleets = curr
             .fleets
             .iter()
@@ -191,19 +192,19 @@ mod tests {
 
     fn small_world() -> crate::World {
         let line0 = serde_json::json!({"state": {
-            "tick": 0, "generator_seed": 5, "next_fleet_id": 2, "factions": ["F1", "F2", "F3", "F4", "F5"],
-            "build_stock": {"F1": 0.0, "F2": 0.0},
-            "lanes": [[0, 1], [1, 2]],
-            "systems": (0..3).map(|i| serde_json::json!({
-                "id": i, "owner": if i == 0 { Some("F1") } else if i == 2 { Some("F2") } else { None },
-                "stability": 1.0, "heat": 0.0, "unrest": 0.0, "reclaim_cooldown": 0,
-                "occupation_faction": null, "occupation_progress": 0, "garrison": 3.0, "econ_maturity": 15,
-                "x": 0.1 * f64::from(i), "y": 0.5, "value": 5, "kind": "normal",
-                "neighbors": match i { 0 => vec![1], 1 => vec![0, 2], _ => vec![1] }})).collect::<Vec<_>>(),
-            "fleets": [
-                {"id": 0, "owner": "F1", "system_id": 0, "strength": 10.0, "max_strength": 10.0, "enroute_from": null, "enroute_to": null, "eta": 0},
-                {"id": 1, "owner": "F2", "system_id": 2, "strength": 10.0, "max_strength": 10.0, "enroute_from": null, "enroute_to": null, "eta": 0}
-            ]}});
+        "tick": 0, "generator_seed": 5, "next_fleet_id": 2, "factions": ["F1", "F2", "F3", "F4", "F5"],
+        "build_stock": {"F1": 0.0, "F2": 0.0},
+        "lanes": [[0, 1], [1, 2]],
+        "systems": (0..3).map(|i| serde_json::json!({
+            "id": i, "owner": if i == 0 { Some("F1") } else if i == 2 { Some("F2") } else { None },
+            "stability": 1.0, "heat": 0.0, "unrest": 0.0, "reclaim_cooldown": 0,
+            "occupation_faction": null, "occupation_progress": 0, "garrison": 3.0, "econ_maturity": 15,
+            "x": 0.1 * f64::from(i), "y": 0.5, "value": 5, "kind": "normal",
+            "neighbors": match i { 0 => vec![1], 1 => vec![0, 2], _ => vec![1] }})).collect::<Vec<_>>(),
+        "fleets": [
+            {"id": 0, "owner": "F1", "system_id": 0, "strength": 10.0, "max_strength": 10.0, "enroute_from": null, "enroute_to": null, "eta": 0},
+            {"id": 1, "owner": "F2", "system_id": 2, "strength": 10.0, "max_strength": 10.0, "enroute_from": null, "enroute_to": null, "eta": 0}
+        ]}});
         world_from_trace(&line0, &Config::default()).unwrap()
     }
 
@@ -211,7 +212,9 @@ mod tests {
     fn delta_carries_only_changes_and_applies_back() {
         let mut world = small_world();
         let mut client = world.snapshot();
-        for orders in [vec![Order::new("F1", 0, 1)], vec![], vec![Order::new("F2", 2, 1)], vec![], vec![], vec![]] {
+        for orders in
+            [vec![Order::new("F1", 0, 1)], vec![], vec![Order::new("F2", 2, 1)], vec![], vec![], vec![]]
+        {
             let prev = world.snapshot();
             world.advance(&orders);
             let curr = world.snapshot();
@@ -224,14 +227,18 @@ mod tests {
                 let text = serde_json::to_string(change).unwrap();
                 assert!(text.ends_with(&format!("\"id\":{}}}", change.0["id"])), "{text}");
                 assert_eq!(text.matches("\"id\"").count(), 1, "{text}");
-                let positions: Vec<usize> = SYSTEM_FIELDS.iter().filter_map(|f| text.find(&format!("\"{f}\""))).collect();
+                let positions: Vec<usize> =
+                    SYSTEM_FIELDS.iter().filter_map(|f| text.find(&format!("\"{f}\""))).collect();
                 assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
             }
             let decoded: Delta = serde_json::from_value(json).unwrap();
             client.apply_delta(&decoded).unwrap();
             assert_eq!(client.systems, curr.systems);
             assert_eq!(client.fleets, curr.fleets);
-            assert_eq!((client.tick, &client.events, &client.factions), (curr.tick, &curr.events, &curr.factions));
+            assert_eq!(
+                (client.tick, &client.events, &client.factions),
+                (curr.tick, &curr.events, &curr.factions)
+            );
         }
     }
 

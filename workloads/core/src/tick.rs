@@ -256,7 +256,8 @@ impl World {
                 match primaries.iter().find(|(o, _)| *o == owner) {
                     None => primaries.push((owner, position)),
                     Some(&(_, first)) => {
-                        let (strength, max_strength) = (self.fleets[position].strength, self.fleets[position].max_strength);
+                        let (strength, max_strength) =
+                            (self.fleets[position].strength, self.fleets[position].max_strength);
                         let target = &mut self.fleets[first];
                         target.strength += strength;
                         target.max_strength = target.max_strength.max(max_strength).max(target.strength);
