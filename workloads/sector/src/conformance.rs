@@ -81,7 +81,9 @@ fn read_lines(path: &Path) -> Result<Vec<Value>> {
         if line.trim().is_empty() {
             continue;
         }
-        lines.push(serde_json::from_str(&line).with_context(|| format!("parsing {} line {i}", path.display()))?);
+        lines.push(
+            serde_json::from_str(&line).with_context(|| format!("parsing {} line {i}", path.display()))?,
+        );
     }
     Ok(lines)
 }
@@ -91,7 +93,9 @@ fn seed_of(line0: &Value) -> Result<i64> {
         Some(Value::String(raw)) => {
             seed::normalize_seed_str(raw).with_context(|| format!("trace seed {raw:?} normalizes to no seed"))
         }
-        Some(value) => seed::normalize_seed_json(value).with_context(|| format!("trace seed {value} is not usable")),
+        Some(value) => {
+            seed::normalize_seed_json(value).with_context(|| format!("trace seed {value} is not usable"))
+        }
         None => bail!("trace line 0 has no seed"),
     }
 }
@@ -113,7 +117,8 @@ pub type BotFactory<'a> = &'a dyn Fn(&World) -> Box<dyn BotPlayer>;
 
 /// Replays one trace file.
 pub fn replay_file(path: &Path, config: &Config, bots: Option<BotFactory>) -> Result<FileReport> {
-    let kind = TraceKind::of(path).with_context(|| format!("{} is not a known trace file", path.display()))?;
+    let kind =
+        TraceKind::of(path).with_context(|| format!("{} is not a known trace file", path.display()))?;
     let lines = read_lines(path)?;
     let mut report = FileReport { path: path.to_path_buf(), kind, ticks: 0, divergence: None };
     if kind == TraceKind::Generator {
@@ -149,7 +154,8 @@ pub fn replay_file(path: &Path, config: &Config, bots: Option<BotFactory>) -> Re
                 .into_iter()
                 .map(|o| json!({"faction": o.faction, "origin_id": o.origin_id, "target_id": o.target_id}))
                 .collect();
-            if let Some(mismatch) = first_difference("orders", &Value::Array(recorded.clone()), &Value::Array(decided))
+            if let Some(mismatch) =
+                first_difference("orders", &Value::Array(recorded.clone()), &Value::Array(decided))
             {
                 report.divergence = Some(Divergence { line: line_no, tick, mismatch });
                 return Ok(report);
@@ -185,7 +191,12 @@ pub struct Summary {
 }
 
 /// Replays every trace in `dir`, printing one line per file and the summary.
-pub fn run(dir: &Path, config: &Config, bots: Option<BotFactory>, out: &mut dyn std::io::Write) -> Result<Summary> {
+pub fn run(
+    dir: &Path,
+    config: &Config,
+    bots: Option<BotFactory>,
+    out: &mut dyn std::io::Write,
+) -> Result<Summary> {
     let files = trace_files(dir)?;
     if files.is_empty() {
         bail!("no trace files (generator/rules-*/chaos-*/game-*.jsonl.gz) in {}", dir.display());
@@ -193,7 +204,8 @@ pub fn run(dir: &Path, config: &Config, bots: Option<BotFactory>, out: &mut dyn 
     let started = Instant::now();
     let mut summary = Summary::default();
     for path in &files {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+        let name =
+            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
         let report = replay_file(path, config, bots)?;
         summary.files += 1;
         summary.ticks += report.ticks;
@@ -207,6 +219,11 @@ pub fn run(dir: &Path, config: &Config, bots: Option<BotFactory>, out: &mut dyn 
     }
     summary.seconds = started.elapsed().as_secs_f64();
     writeln!(out, "{} files, {} ticks, {} mismatches", summary.files, summary.ticks, summary.mismatches)?;
-    writeln!(out, "replay rate: {:.0} ticks/s ({:.2} s)", summary.ticks as f64 / summary.seconds.max(1e-9), summary.seconds)?;
+    writeln!(
+        out,
+        "replay rate: {:.0} ticks/s ({:.2} s)",
+        summary.ticks as f64 / summary.seconds.max(1e-9),
+        summary.seconds
+    )?;
     Ok(summary)
 }

@@ -27,9 +27,8 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Conformance { dir } => {
-            conformance::run(&dir, &sector_core::Config::default(), None, &mut stdout).map(|summary| {
-                if summary.mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-            })
+            conformance::run(&dir, &sector_core::Config::default(), None, &mut stdout)
+                .map(|summary| if summary.mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Preview(args) => preview::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
     };

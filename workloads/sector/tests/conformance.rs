@@ -21,7 +21,10 @@ fn every_golden_trace_replays_without_mismatch() {
     let dir = golden_dir();
     let (ok, out) = sector(&["conformance".as_ref(), dir.as_os_str()]);
     assert!(ok, "{out}");
-    let files = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".jsonl.gz")).count();
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".jsonl.gz"))
+        .count();
     assert!(out.contains(&format!("{files} files,")), "{out}");
     assert!(out.contains(" 0 mismatches"), "{out}");
     assert!(!out.contains("MISMATCH"), "{out}");
@@ -63,7 +66,8 @@ fn read_gz(path: &Path) -> Vec<String> {
 #[test]
 fn a_tampered_trace_reports_tick_path_and_values_and_fails() {
     let scratch = Scratch::new("tampered");
-    let mut lines: Vec<String> = read_gz(&golden_dir().join("rules-seed-1.jsonl.gz")).into_iter().take(40).collect();
+    let mut lines: Vec<String> =
+        read_gz(&golden_dir().join("rules-seed-1.jsonl.gz")).into_iter().take(40).collect();
     let mut line: serde_json::Value = serde_json::from_str(&lines[25]).unwrap();
     line["state"]["systems"][4]["heat"] = serde_json::json!(2.5);
     lines[25] = line.to_string();
@@ -98,7 +102,8 @@ fn preview_prints_the_snapshot_of_seed_42() {
     let (ok, out) = sector(&["preview".as_ref(), "--seed".as_ref(), "  ".as_ref()]);
     assert!(!ok);
     assert!(out.contains("blank"), "{out}");
-    let (ok, out) = sector(&["preview".as_ref(), "--seed".as_ref(), "1".as_ref(), "--systems".as_ref(), "0".as_ref()]);
+    let (ok, out) =
+        sector(&["preview".as_ref(), "--seed".as_ref(), "1".as_ref(), "--systems".as_ref(), "0".as_ref()]);
     assert!(!ok);
     assert!(out.contains("--systems"), "{out}");
 }
