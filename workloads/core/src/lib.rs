@@ -17,6 +17,7 @@ mod orders;
 pub mod outcome;
 mod rebellion;
 pub mod rng;
+pub mod routes;
 pub mod seed;
 pub mod snapshot;
 mod tick;
