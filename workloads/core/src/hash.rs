@@ -25,10 +25,16 @@ struct SavedRef<'a> {
     world: &'a World,
 }
 
+/// Read first, alone, so a newer or older format is refused with a clear error instead
+/// of a confusing field error. (Not via `serde_json::Value`: it would reorder maps.)
+#[derive(serde::Deserialize)]
+struct SavedVersion {
+    version: u32,
+}
+
 #[derive(serde::Deserialize)]
 struct Saved {
-    version: u32,
-    world: serde_json::Value,
+    world: World,
 }
 
 /// The complete state as bytes; [`restore`] gives back an identical world.
@@ -38,11 +44,12 @@ pub fn save(world: &World) -> Vec<u8> {
 }
 
 pub fn restore(bytes: &[u8]) -> Result<World, RestoreError> {
-    let saved: Saved = serde_json::from_slice(bytes)?;
-    if saved.version != SAVED_STATE_VERSION {
-        return Err(RestoreError::Version { found: saved.version });
+    let SavedVersion { version } = serde_json::from_slice(bytes)?;
+    if version != SAVED_STATE_VERSION {
+        return Err(RestoreError::Version { found: version });
     }
-    Ok(serde_json::from_value(saved.world)?)
+    let saved: Saved = serde_json::from_slice(bytes)?;
+    Ok(saved.world)
 }
 
 /// SHA-256 of the canonical serialization, as 64 hex digits.
