@@ -1,4 +1,7 @@
 //! The `sector` command: game tooling and (later) the workloads, one subcommand each.
 
+pub mod bots;
 pub mod conformance;
 pub mod preview;
+pub mod simulate;
+pub mod tournament;

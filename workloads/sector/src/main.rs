@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sector::{conformance, preview};
+use sector::{bots, conformance, preview, simulate, tournament};
 
 #[derive(Parser)]
 #[command(name = "sector", version, about = "Sector: persistent real-time space-strategy universes")]
@@ -20,6 +20,10 @@ enum Command {
     },
     /// Print the snapshot JSON of a generated world.
     Preview(preview::PreviewArgs),
+    /// Play a headless bots-only game and print winner, ticks and state hash.
+    Simulate(simulate::SimulateArgs),
+    /// Play many seeded bots-only games and print winners and run lengths.
+    Tournament(tournament::TournamentArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,10 +31,12 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Conformance { dir } => {
-            conformance::run(&dir, &sector_core::Config::default(), None, &mut stdout)
+            conformance::run(&dir, &sector_core::Config::default(), Some(&bots::puppet_factory), &mut stdout)
                 .map(|summary| if summary.mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Preview(args) => preview::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
+        Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Tournament(args) => tournament::run(&args).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");
