@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it, on a fresh machine of this kind (Debian, Rust
 # toolchain with cargo-nextest). Installs what the tests need, then checks formatting,
-# lints, runs every test (unit, property, golden-trace conformance) and the conformance
-# command over the shared golden traces.
+# lints, runs every test (unit, property, golden-trace conformance, store conformance on
+# a real redis-server) and the conformance command over the shared golden traces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,16 @@ cargo --version
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
+
+step "system packages"
+# Integration tests start their own redis-server on a free port (never a system service).
+if ! command -v redis-server >/dev/null 2>&1; then
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+redis-server --version
 
 step "format"
 cargo fmt --all --check

@@ -1,0 +1,172 @@
+//! The fenced commit: everything a tick (or a run start) writes, applied atomically and only
+//! while the caller still holds the lease.
+//!
+//! One commit = one Lua script on Redis (one critical section in process): check the lease,
+//! validate, then append the events, append the tick's applied-orders record, save the snapshot
+//! hash and the full state, acknowledge the consumed orders and record the sim status. If the
+//! lease moved, nothing is written and the caller gets [`StoreError::Fenced`]. Because the
+//! applied-orders log and the acknowledgements change together, "acked" always means "recorded
+//! in the log", which is what lets a standby (saved state + log records after its tick) and
+//! `sector replay` reproduce a run exactly.
+
+use crate::control::SimStatus;
+use crate::error::{StoreError, StoreResult};
+use crate::events::DEFAULT_EVENT_MAX_LEN;
+use crate::lease::Lease;
+use crate::stream::EntryId;
+
+/// What one commit writes. Build with [`Commit::tick`] or [`Commit::run_start`] and the
+/// chainable setters; everything but the universe is optional.
+#[derive(Debug, Clone)]
+pub struct Commit<'a> {
+    /// The run these writes belong to (names the applied-orders log and tags the saved state).
+    pub universe: &'a str,
+    /// Run start / restart: set `{p}:universe_id` to `universe` and start its applied-orders
+    /// log afresh (an earlier log under the same id is deleted).
+    pub start_run: bool,
+    /// Events appended in order (a tick's delta; at a restart `run_end` then `snapshot`).
+    pub events: Vec<&'a str>,
+    /// Approximate cap on the event stream (MAXLEN ~).
+    pub event_max_len: usize,
+    /// The tick's applied-orders record.
+    pub applied: Option<AppliedWrite<'a>>,
+    /// Snapshot hash update: `tick` and `data` (JSON text).
+    pub snapshot: Option<(u64, &'a str)>,
+    /// Full saved world state: `tick` and the serialized state.
+    pub state: Option<(u64, &'a [u8])>,
+    /// Order entries consumed by this tick, acknowledged in the same step.
+    pub ack: &'a [EntryId],
+    /// Sim status recorded in the control hash.
+    pub status: Option<&'a SimStatus>,
+}
+
+/// One applied-orders record: the tick number and the direct orders handed to the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedWrite<'a> {
+    pub tick: u64,
+    /// JSON text (the sim's choice of shape; replay parses it back).
+    pub orders_json: &'a str,
+}
+
+/// A record read back from the applied-orders log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRecord {
+    pub tick: u64,
+    pub orders_json: String,
+}
+
+/// The saved full world state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedState {
+    pub universe: String,
+    pub tick: u64,
+    pub data: Vec<u8>,
+}
+
+/// What a successful commit produced.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitReceipt {
+    /// Ids of the appended events, in order.
+    pub event_ids: Vec<EntryId>,
+    /// How many of the `ack` ids were pending (the rest had been acknowledged already).
+    pub acked: u64,
+}
+
+impl<'a> Commit<'a> {
+    /// A tick commit in the current run.
+    pub fn tick(universe: &'a str) -> Self {
+        Self {
+            universe,
+            start_run: false,
+            events: Vec::new(),
+            event_max_len: DEFAULT_EVENT_MAX_LEN,
+            applied: None,
+            snapshot: None,
+            state: None,
+            ack: &[],
+            status: None,
+        }
+    }
+
+    /// The first writes of a new run (start-up with a fresh universe, restart, winner restart).
+    pub fn run_start(universe: &'a str) -> Self {
+        Self { start_run: true, ..Self::tick(universe) }
+    }
+
+    pub fn event(mut self, event_json: &'a str) -> Self {
+        self.events.push(event_json);
+        self
+    }
+
+    pub fn event_max_len(mut self, max_len: usize) -> Self {
+        self.event_max_len = max_len;
+        self
+    }
+
+    pub fn applied(mut self, tick: u64, orders_json: &'a str) -> Self {
+        self.applied = Some(AppliedWrite { tick, orders_json });
+        self
+    }
+
+    pub fn snapshot(mut self, tick: u64, snapshot_json: &'a str) -> Self {
+        self.snapshot = Some((tick, snapshot_json));
+        self
+    }
+
+    pub fn state(mut self, tick: u64, data: &'a [u8]) -> Self {
+        self.state = Some((tick, data));
+        self
+    }
+
+    pub fn ack(mut self, ids: &'a [EntryId]) -> Self {
+        self.ack = ids;
+        self
+    }
+
+    pub fn status(mut self, status: &'a SimStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Checks that need no stored data; run by both backends before touching anything.
+    pub(crate) fn validate(&self) -> StoreResult<()> {
+        if self.universe.is_empty() {
+            return Err(StoreError::invalid("commit", "universe must not be empty"));
+        }
+        if !self.events.is_empty() && self.event_max_len == 0 {
+            return Err(StoreError::invalid("commit", "event_max_len must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// The error for an applied record that does not come after the log's last tick.
+pub(crate) fn tick_not_after(universe: &str, tick: u64, last: u64) -> StoreError {
+    StoreError::invalid(
+        "commit",
+        format!("applied-orders record for tick {tick} does not follow tick {last} in universe {universe}"),
+    )
+}
+
+pub trait CommitStore {
+    /// Applies `commit` atomically if `lease` is still the stored lease; `Fenced` (and nothing
+    /// written) otherwise. `Invalid` (and nothing written) if the applied record's tick does not
+    /// come after the last one in the run's log (a duplicate or stale tick).
+    fn commit(
+        &self,
+        lease: &Lease,
+        commit: &Commit<'_>,
+    ) -> impl Future<Output = StoreResult<CommitReceipt>> + Send;
+
+    /// The saved full state, if any.
+    fn saved_state(&self) -> impl Future<Output = StoreResult<Option<SavedState>>> + Send;
+
+    /// Up to `count` applied-orders records of `universe` with tick greater than `after_tick`
+    /// (`None`: from the first), in tick order.
+    fn applied_after(
+        &self,
+        universe: &str,
+        after_tick: Option<u64>,
+        count: usize,
+    ) -> impl Future<Output = StoreResult<Vec<AppliedRecord>>> + Send;
+}

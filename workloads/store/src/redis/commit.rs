@@ -1,0 +1,118 @@
+//! The fenced commit on Redis: one EVALSHA of `lua/commit.lua`.
+
+use ::redis::{Value, cmd};
+
+use super::scripts::COMMIT;
+use super::{RedisStore, reply};
+use crate::commit::{AppliedRecord, Commit, CommitReceipt, CommitStore, SavedState, tick_not_after};
+use crate::control::status_fields;
+use crate::error::{StoreError, StoreResult};
+use crate::lease::Lease;
+
+fn opt_tick(tick: Option<u64>) -> String {
+    tick.map(|t| t.to_string()).unwrap_or_default()
+}
+
+impl CommitStore for RedisStore {
+    async fn commit(&self, lease: &Lease, commit: &Commit<'_>) -> StoreResult<CommitReceipt> {
+        commit.validate()?;
+        let keys = &self.keys;
+        let status = commit.status.map(status_fields).unwrap_or_default();
+        let mut inv = COMMIT.prepare_invoke();
+        inv.key(keys.lease())
+            .key(keys.events())
+            .key(keys.applied(commit.universe))
+            .key(keys.snapshot())
+            .key(keys.state())
+            .key(keys.orders())
+            .key(keys.control())
+            .key(keys.universe_id());
+        inv.arg(lease.value())
+            .arg(commit.universe)
+            .arg(if commit.start_run { "1" } else { "0" })
+            .arg(commit.event_max_len)
+            .arg(commit.events.len())
+            .arg(opt_tick(commit.applied.map(|a| a.tick)))
+            .arg(commit.applied.map(|a| a.orders_json).unwrap_or_default())
+            .arg(opt_tick(commit.snapshot.map(|s| s.0)))
+            .arg(commit.snapshot.map(|s| s.1).unwrap_or_default())
+            .arg(opt_tick(commit.state.map(|s| s.0)))
+            .arg(commit.state.map(|s| s.1).unwrap_or_default())
+            .arg(keys.order_group())
+            .arg(commit.ack.len())
+            .arg(status.len());
+        for event in &commit.events {
+            inv.arg(*event);
+        }
+        for id in commit.ack {
+            inv.arg(id.to_string());
+        }
+        for (name, value) in &status {
+            inv.arg(*name).arg(value);
+        }
+        let parts = reply::items(self.invoke::<Value>(&inv).await?)?;
+        match parts.first().and_then(reply::int) {
+            Some(1) => {
+                let acked = parts.get(1).and_then(reply::int).unwrap_or(0);
+                let event_ids = parts.iter().skip(2).map(reply::entry_id).collect::<StoreResult<Vec<_>>>()?;
+                Ok(CommitReceipt { event_ids, acked: u64::try_from(acked).unwrap_or(0) })
+            }
+            Some(0) => {
+                tracing::warn!(holder = lease.holder, token = lease.token, "commit refused: lease lost");
+                Err(lease.fenced())
+            }
+            Some(-1) => {
+                let last = parts.get(1).and_then(reply::int).and_then(|t| u64::try_from(t).ok()).unwrap_or(0);
+                let tick = commit.applied.map(|a| a.tick).unwrap_or(0);
+                Err(tick_not_after(commit.universe, tick, last))
+            }
+            Some(-2) => {
+                let key = parts.get(1).and_then(reply::text).unwrap_or_default();
+                Err(StoreError::invalid("commit", format!("key {key} holds the wrong type")))
+            }
+            _ => Err(StoreError::invalid("commit reply", format!("{parts:?}"))),
+        }
+    }
+
+    async fn saved_state(&self) -> StoreResult<Option<SavedState>> {
+        let (universe, tick, data): (Option<String>, Option<String>, Option<Vec<u8>>) = self
+            .query_retry(cmd("HMGET").arg(self.keys.state()).arg("universe").arg("tick").arg("data"))
+            .await?;
+        match (universe, tick, data) {
+            (None, None, None) => Ok(None),
+            (Some(universe), Some(tick), Some(data)) => {
+                let tick = tick.parse().map_err(|_| StoreError::invalid("saved state tick", tick))?;
+                Ok(Some(SavedState { universe, tick, data }))
+            }
+            _ => Err(StoreError::invalid("saved state", "hash lacks universe, tick or data")),
+        }
+    }
+
+    async fn applied_after(
+        &self,
+        universe: &str,
+        after_tick: Option<u64>,
+        count: usize,
+    ) -> StoreResult<Vec<AppliedRecord>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        // Record ids are `{tick}-1`, so "after tick t" is the exclusive range from `t-1`.
+        let start = after_tick.map(|t| format!("({t}-1")).unwrap_or_else(|| "-".to_owned());
+        let value: Value = self
+            .query_retry(
+                cmd("XRANGE").arg(self.keys.applied(universe)).arg(start).arg("+").arg("COUNT").arg(count),
+            )
+            .await?;
+        reply::items(value)?
+            .into_iter()
+            .map(|v| {
+                let (id, data) = reply::entry_with(v, "data")?;
+                let orders_json = data.ok_or_else(|| {
+                    StoreError::invalid("applied-orders record", format!("{id} lacks data"))
+                })?;
+                Ok(AppliedRecord { tick: id.ms, orders_json })
+            })
+            .collect()
+    }
+}
