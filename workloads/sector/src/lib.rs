@@ -3,5 +3,8 @@
 pub mod bots;
 pub mod conformance;
 pub mod preview;
+pub mod replay;
+pub mod services;
 pub mod simulate;
+pub mod telemetry;
 pub mod tournament;

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sector::{bots, conformance, preview, simulate, tournament};
+use sector::{bots, conformance, preview, replay, services, simulate, tournament};
 
 #[derive(Parser)]
 #[command(name = "sector", version, about = "Sector: persistent real-time space-strategy universes")]
@@ -24,6 +24,14 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Play many seeded bots-only games and print winners and run lengths.
     Tournament(tournament::TournamentArgs),
+    /// Re-run a universe's applied-orders log and print the state hash per tick.
+    Replay(replay::ReplayArgs),
+    /// Run a simulation worker: holds the universe's lease and advances it (configured from
+    /// the environment, see WIRE.md §2.3); a second worker waits as a standby.
+    Sim,
+    /// Run a bot replica: plays the unclaimed factions it draws by rendezvous hashing
+    /// (configured from the environment, see WIRE.md §2.4).
+    Bot,
 }
 
 fn main() -> ExitCode {
@@ -37,6 +45,9 @@ fn main() -> ExitCode {
         Command::Preview(args) => preview::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Tournament(args) => tournament::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => replay::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
+        Command::Sim => services::sim().map(|()| ExitCode::SUCCESS),
+        Command::Bot => services::bot().map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

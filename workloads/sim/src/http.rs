@@ -1,0 +1,89 @@
+//! `/health`, `/ready` and `/metrics` on a small HTTP port.
+//!
+//! - `/health`: 200 while the process runs (liveness).
+//! - `/ready`: 200 for a leader holding a world, or a standby that reaches the store (ready to
+//!   take over); 503 otherwise (starting, stopped, store unreachable). The body reports role,
+//!   run, tick and phase either way.
+//! - `/metrics`: Prometheus/OpenMetrics text.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::error::SimError;
+use crate::metrics::Metrics;
+use crate::status::WorkerStatus;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub metrics: Arc<Metrics>,
+    pub status: watch::Receiver<WorkerStatus>,
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+fn json(code: StatusCode, body: serde_json::Value) -> impl IntoResponse {
+    (code, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+}
+
+async fn health() -> impl IntoResponse {
+    json(StatusCode::OK, serde_json::json!({"status": "ok"}))
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let status = state.status.borrow().clone();
+    let ready = status.ready();
+    let body = serde_json::json!({
+        "ready": ready,
+        "role": status.role.as_str(),
+        "universe": status.universe,
+        "tick": status.tick,
+        "phase": status.phase.as_ref().map(|p| p.as_str().to_owned()),
+        "store_ok": status.store_ok,
+    });
+    json(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
+/// Binds `0.0.0.0:port` (0 = an ephemeral port).
+pub(crate) async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), SimError> {
+    let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
+        .await
+        .map_err(|source| SimError::Io { what: "binding the HTTP port", source })?;
+    let addr =
+        listener.local_addr().map_err(|source| SimError::Io { what: "reading the bound address", source })?;
+    Ok((listener, addr))
+}
+
+/// Serves until `shutdown` turns true.
+pub(crate) async fn serve(listener: TcpListener, state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let stop = async move {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    if let Err(error) = axum::serve(listener, router(state)).with_graceful_shutdown(stop).await {
+        tracing::error!(%error, "HTTP server failed");
+    }
+}

@@ -1,0 +1,129 @@
+//! The worker on the in-process store (`sector dev`): the same protocol without Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use sector_sim::{Role, spawn};
+use sector_store::{
+    ControlPatch, ControlStore, DEFAULT_ORDER_MAX_LEN, EventStore, MemoryStore, OrderStore, SimPhase,
+};
+
+fn memory_config(worker: &str) -> sector_sim::SimConfig {
+    let mut config = sim_config(worker, game(20));
+    config.http_port = None;
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticks_pauses_and_restarts_on_the_memory_store() {
+    init_tracing();
+    let store = MemoryStore::new();
+    let sim = spawn(store.clone(), memory_config("mem")).await.expect("spawn");
+    let mut status = sim.subscribe();
+    status.wait_for(|s| s.phase == Some(SimPhase::WaitingForPlayers)).await.expect("start gate");
+    store
+        .update_control(&ControlPatch { bots_only: Some(true), ..ControlPatch::default() })
+        .await
+        .expect("patch");
+    status.wait_for(|s| s.tick.unwrap_or(0) >= 5).await.expect("ticks");
+    let universe = sim.status().universe.expect("run");
+
+    let id = store
+        .append_orders(
+            r#"{"orders": [{"faction": "F1", "origin_id": 0, "target_id": 1, "source": "bot"}]}"#,
+            100,
+        )
+        .await
+        .expect("post");
+    wait_for("order applied", Duration::from_secs(2), || async {
+        applied(&store, &universe).await.into_iter().find(|(_, r)| r.entries.contains(&id))
+    })
+    .await;
+
+    store
+        .update_control(&ControlPatch { paused: Some(true), ..ControlPatch::default() })
+        .await
+        .expect("patch");
+    status.wait_for(|s| s.phase == Some(SimPhase::Paused)).await.expect("paused");
+    let paused_at = sim.status().tick;
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(sim.status().tick, paused_at);
+    store
+        .update_control(&ControlPatch { paused: Some(false), ..ControlPatch::default() })
+        .await
+        .expect("patch");
+    status.wait_for(|s| s.tick > paused_at).await.expect("resumed");
+
+    store
+        .update_control(&ControlPatch { restart_generation: Some(1), ..ControlPatch::default() })
+        .await
+        .expect("patch");
+    let next = wait_for("restart", Duration::from_secs(2), || async {
+        sim.status().universe.filter(|u| *u != universe)
+    })
+    .await;
+    status
+        .wait_for(|s| s.universe.as_deref() == Some(next.as_str()) && s.tick.unwrap_or(0) >= 2)
+        .await
+        .expect("new run");
+    let kinds: Vec<String> = store
+        .latest_events(1000)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| e.data)
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .map(|v| v["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let end = kinds.iter().position(|k| k == "run_end").expect("run_end published");
+    assert_eq!(kinds[end + 1], "snapshot");
+    assert_eq!(kinds.iter().filter(|k| *k == "run_end").count(), 1);
+    assert_eq!(store.control(&next).await.expect("control").status.applied_restart_generation, Some(1));
+    sim.stop().await.expect("stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_and_dead_consumer_entries_on_the_memory_store() {
+    init_tracing();
+    let store = MemoryStore::new();
+    store
+        .update_control(&ControlPatch { bots_only: Some(true), ..ControlPatch::default() })
+        .await
+        .expect("patch");
+    let a = spawn(store.clone(), memory_config("mem-a")).await.expect("spawn a");
+    let mut a_status = a.subscribe();
+    a_status.wait_for(|s| s.tick.unwrap_or(0) >= 3).await.expect("a ticks");
+    let universe = a.status().universe.expect("run");
+    let b = spawn(store.clone(), memory_config("mem-b")).await.expect("spawn b");
+    let mut b_status = b.subscribe();
+    b_status.wait_for(|s| s.role == Role::Standby).await.expect("standby");
+
+    let poster = Poster::start(store.clone(), Duration::from_millis(4), 4);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.abort();
+    // A consumer that read entries and died (an older worker) leaves them pending.
+    let planted = store
+        .append_orders(
+            r#"{"orders": [{"faction": "F2", "origin_id": 1, "target_id": 2, "source": "bot"}]}"#,
+            DEFAULT_ORDER_MAX_LEN,
+        )
+        .await
+        .expect("post");
+    let read = store.read_orders("sim-dead", 100, Duration::ZERO).await.expect("dead consumer reads");
+    assert!(read.iter().any(|e| e.id == planted), "the dead consumer holds the planted entry");
+    b_status.wait_for(|s| s.role == Role::Leader && s.ticks_committed >= 3).await.expect("b takes over");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let posted = poster.finish().await;
+    wait_for("everything applied", Duration::from_secs(3), || async {
+        let counts = entry_counts(&applied(&store, &universe).await);
+        posted.iter().chain([&planted]).all(|id| counts.contains_key(id)).then_some(())
+    })
+    .await;
+    b.stop().await.expect("stop");
+    let records = applied(&store, &universe).await;
+    assert!(entry_counts(&records).values().all(|n| *n == 1), "exactly once");
+    let (_, live) = saved(&store).await;
+    assert_eq!(live.state_hash(), replay_from_zero(&game(20), &records).state_hash());
+}
