@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use sector_core::outcome;
-use sector_store::{Commit, RestartRequest, SimPhase, SimStatus, Store};
+use sector_store::{Commit, SimPhase, SimStatus, Store};
 
 use crate::backoff::Backoff;
 use crate::control::{self, Action};
@@ -46,8 +46,6 @@ pub(crate) struct Session {
     pub inbox: Inbox,
     /// Last phase recorded in the control hash.
     pub phase: Option<SimPhase>,
-    /// A legacy restart request taken from the store, kept until its restart commits.
-    pub pending_restart: Option<RestartRequest>,
     pub force_state_save: bool,
     pub needs_resync: bool,
     pub last_reclaim: Instant,
@@ -103,7 +101,6 @@ pub(crate) async fn lead<S: Store>(w: &mut Worker<S>, lease: sector_store::Lease
         memory: established.memory,
         inbox: established.inbox,
         phase: None,
-        pending_restart: None,
         force_state_save: established.force_state_save,
         needs_resync: false,
         last_reclaim: now,
@@ -157,25 +154,33 @@ async fn iteration<S: Store>(w: &mut Worker<S>, s: &mut Session) -> Result<Durat
     housekeeping(w, s).await?;
 
     let universe = s.memory.run.universe.clone();
-    let mut obs = control::observe(&w.store, &universe).await?;
+    // A legacy restart request is read, not taken: it is deleted only by the fenced commit of
+    // the restart it causes (compare-and-delete), so a lease lost before that commit cannot lose
+    // it, and a newer request written meanwhile survives for the next iteration.
+    let (mut obs, legacy) =
+        tokio::try_join!(control::observe(&w.store, &universe), w.store.peek_restart_request())?;
     obs.universe_moved = universe_moved(s, &obs.universe_key);
-    if s.pending_restart.is_none() {
-        // Taken right after a renewal, so a worker that lost the lease cannot swallow it.
-        s.pending_restart = w.store.take_restart_request().await?;
-    }
-    if obs.control.bots_only && !obs.humans.is_empty() {
-        let cleared = w.store.clear_claims(&universe).await?;
-        tracing::info!(universe, cleared, "bots-only: human claims cleared");
+    // Bots-only: the human claims are removed in this iteration's fenced commit (the tick's or
+    // the run start's, or one of their own), and ignored from here on.
+    let clear_claims = obs.control.bots_only && !obs.humans.is_empty();
+    if clear_claims {
         obs.humans.clear();
     }
 
     let period = w.cfg.tick_period;
-    match control::decide(&s.memory.run, &obs, s.pending_restart.as_ref()) {
-        Action::Restart(plan) => {
+    let action = control::decide(&s.memory.run, &obs, legacy.as_ref().map(|l| &l.request));
+    if clear_claims && matches!(action, Action::Pause | Action::Wait) {
+        let receipt = w.store.commit(&s.lease, &Commit::tick(&universe).clear_claims()).await?;
+        tracing::info!(universe, cleared = receipt.claims_cleared, "bots-only: human claims cleared");
+    }
+    match action {
+        Action::Restart(mut plan) => {
+            // Any restart acts on a waiting legacy request (a winner restart merges it), and the
+            // run start's commit clears the ended run's claims, bots-only or not.
+            plan.legacy_request = legacy.map(|l| l.raw);
             let (run, snapshot) =
                 restart::start_run(w, &s.lease, &plan, &obs.universe_key, Some(&s.memory.run)).await?;
             s.memory = Memory { run, prev_frame: Some(snapshot) };
-            s.pending_restart = None;
             s.moved = None;
             s.force_state_save = false;
             s.phase = Some(SimPhase::Restarting);
@@ -199,7 +204,7 @@ async fn iteration<S: Store>(w: &mut Worker<S>, s: &mut Session) -> Result<Durat
         }
         Action::Tick => {
             w.metrics.paused.set(0);
-            tick::tick(w, s, &obs.humans).await?;
+            tick::tick(w, s, &obs.humans, clear_claims).await?;
             let world = &s.memory.run.state.world;
             // A decided run ends at once, not a period later.
             if outcome::winner(world).is_some() {

@@ -7,7 +7,8 @@
 //!
 //! - **Lease** (`lease_loop`, `leader`): a unique holder id (`WORKER_ID`, default host name plus a
 //!   random suffix) and a fencing token. The leader renews every iteration; every write it makes
-//!   to the run's data is a fenced commit that succeeds only while that exact lease is stored.
+//!   is a fenced commit that succeeds only while that exact lease is stored: the run's data, its
+//!   status, the removal of human claims and the consumption of a legacy restart request alike.
 //!   A standby polls and takes over as soon as the lease expires (`LEASE_TTL_MS`, default 5 s)
 //!   or is released; a leader that loses the lease becomes a standby again.
 //! - **Orders** (`intake`, `tick`): read through the consumer group (`ORDER_GROUP`, consumer
@@ -27,7 +28,15 @@
 //!   `appliedRestartGeneration`, a legacy restart request, or a universe id moved by someone else
 //!   start a new run (`run_end` with winner null); `paused` stops ticking within one tick;
 //!   `botsOnly` clears human claims and opens the start gate. Each restart generation is applied
-//!   once (recorded in the same commit as the new run).
+//!   once (recorded in the same commit as the new run). A legacy `{p}:restart` request is read
+//!   without deleting it and consumed in the new run's commit (only if the key still holds the
+//!   value read, so a newer request is kept); a worker that loses the lease first leaves it for
+//!   its successor.
+//! - **Claims**: claims of eliminated factions are revoked in the commit of the tick that
+//!   eliminated them; bots-only clears claims in the iteration's tick or run-start commit (or a
+//!   commit of its own while paused); a new run's commit clears the claims of the new universe and
+//!   of the ended run. So claims change exactly when the run's data does, never by a worker that
+//!   lost the lease (only players and admins, through the API, change them unfenced).
 //! - **Events**: each tick appends a `delta` against the previous published frame, or a
 //!   `snapshot` event when this worker has published none since it took over (WIRE.md §5).
 //! - **Failure handling**: a tick is computed on a copy and adopted only after its commit
@@ -65,6 +74,8 @@
 //! - A winner restart and a pending admin restart become one restart; a universe id moved by a
 //!   legacy API without a surviving restart request gets its own new world (F6).
 //! - Claims of eliminated factions are re-checked every tick, also after a revocation (F10).
+//! - Claim removals and the legacy restart request's deletion are fenced (in the commits above);
+//!   the reference revoked and cleared claims, and took (GETDEL) the request, unconditionally.
 //! - Graceful shutdown saves the full state and releases the lease, so a standby takes over at
 //!   once and replays nothing.
 

@@ -1,8 +1,9 @@
 //! Starting a run: at first start-up, on an administrative restart, and after a winner
 //! (GAME_RULES.md §10.3). One fenced `run_start` commit writes everything: the `run_end` event
 //! of the ended run (if any), the new world's `snapshot` event, the snapshot hash, the saved
-//! state, the run's first applied-orders record (its seed), the universe id and the applied
-//! restart generation. Claims of the new universe are then cleared.
+//! state, the run's first applied-orders record (its seed), the universe id, the applied
+//! restart generation, the clearing of the claims of the new universe and of the ended run, and
+//! the consumption of the legacy restart request acted on (if any).
 
 use sector_core::snapshot::Snapshot;
 use sector_core::{World, generator};
@@ -59,6 +60,9 @@ pub(crate) struct Plan {
     pub ended: Option<(u64, Option<(String, String)>)>,
     /// The new run starts ticking without a human claim.
     pub auto_start: bool,
+    /// Raw value of the legacy restart request (`{p}:restart`) this restart acts on; consumed in
+    /// the run-start commit if the key still holds it.
+    pub legacy_request: Option<String>,
 }
 
 impl Plan {
@@ -70,6 +74,7 @@ impl Plan {
             applied_generation: None,
             ended: None,
             auto_start: false,
+            legacy_request: None,
         }
     }
 }
@@ -146,7 +151,15 @@ pub(crate) async fn start_run<S: Store>(
         tick: Some(0),
         phase: Some(SimPhase::Restarting),
     };
-    let mut commit = Commit::run_start(&universe).event_max_len(w.cfg.event_max_len);
+    // Claims of the new universe start empty (they may exist if an API took the id before the
+    // restart); the ended run's claims are dropped so per-run keys do not pile up (F7).
+    let mut commit = Commit::run_start(&universe).event_max_len(w.cfg.event_max_len).clear_claims();
+    if let Some(previous) = previous {
+        commit = commit.clear_claims_of(&previous.universe);
+    }
+    if let Some(raw) = &plan.legacy_request {
+        commit = commit.consume_restart_request(raw);
+    }
     if let Some(run_end) = &run_end {
         commit = commit.event(run_end);
     }
@@ -156,7 +169,7 @@ pub(crate) async fn start_run<S: Store>(
         .state(0, &state_bytes)
         .applied(0, &record)
         .status(&status);
-    w.store.commit(lease, &commit).await?;
+    let receipt = w.store.commit(lease, &commit).await?;
 
     w.metrics.runs_started.get_or_create(&ReasonLabel { reason: plan.cause.as_str() }).inc();
     tracing::info!(
@@ -166,15 +179,10 @@ pub(crate) async fn start_run<S: Store>(
         ended_tick = plan.ended.as_ref().map(|(t, _)| *t),
         winner = plan.ended.as_ref().and_then(|(_, w)| w.as_ref()).map(|(id, _)| id.as_str()),
         applied_generation = plan.applied_generation,
+        claims_cleared = receipt.claims_cleared,
+        legacy_request_consumed = receipt.restart_request_consumed,
         "new run started"
     );
-    // Claims of the new universe start empty (they may exist if an API took the id before the
-    // restart); the ended run's claims are dropped so per-run keys do not pile up (F7).
-    for id in [Some(universe.as_str()), previous.map(|r| r.universe.as_str())].into_iter().flatten() {
-        if let Err(error) = w.store.clear_claims(id).await {
-            w.store_failed("clear claims", &error);
-        }
-    }
     Ok((Run { universe, state }, snapshot))
 }
 

@@ -2,9 +2,10 @@
 //! only then adopt it.
 //!
 //! Nothing is half-applied (KNOWN_DEFECTS F4): the commit is the tick's only side effect on
-//! the store; if it fails, the computed state is dropped, the consumed entries stay in the inbox
-//! (and pending in the consumer group), and the next attempt starts again from the committed
-//! state.
+//! the store, claim revocations of eliminated factions (and a bots-only clearing) included; if
+//! it fails, the computed state is dropped, the consumed entries stay in the inbox (and pending
+//! in the consumer group), no claim is touched, and the next attempt starts again from the
+//! committed state.
 
 use std::time::Instant;
 
@@ -19,10 +20,13 @@ use crate::metrics::ReasonLabel;
 use crate::state::TickRecord;
 use crate::worker::Worker;
 
+/// Runs one tick. `clear_claims`: bots-only is set and humans held claims; they are removed in
+/// this tick's commit (`humans` is then empty).
 pub(crate) async fn tick<S: Store>(
     w: &Worker<S>,
     s: &mut Session,
     humans: &[String],
+    clear_claims: bool,
 ) -> Result<(), SimError> {
     let started = Instant::now();
     let cfg = &w.cfg;
@@ -78,19 +82,26 @@ pub(crate) async fn tick<S: Store>(
         applied_restart_generation: None,
     };
     let universe = s.memory.run.universe.clone();
+    // Claims of eliminated factions (§10.1) go in the same fenced commit: removed exactly when
+    // the tick that eliminated them is committed, and never by a worker that lost the lease.
+    let revoked_factions: Vec<&str> = revoked.iter().map(String::as_str).collect();
     let mut commit = Commit::tick(&universe)
         .event_max_len(cfg.event_max_len)
         .event(&event)
         .applied(tick, &record)
         .ack(&ids)
-        .status(&status);
+        .status(&status)
+        .revoke_claims(&revoked_factions);
     if let Some(text) = &snapshot_text {
         commit = commit.snapshot(tick, text);
     }
     if let Some(bytes) = &state_bytes {
         commit = commit.state(tick, bytes);
     }
-    w.store.commit(&s.lease, &commit).await?;
+    if clear_claims {
+        commit = commit.clear_claims();
+    }
+    let receipt = w.store.commit(&s.lease, &commit).await?;
 
     // Committed: adopt the new state.
     s.inbox.remove(&ids);
@@ -114,14 +125,11 @@ pub(crate) async fn tick<S: Store>(
     w.set_position(&s.memory.run, Some(SimPhase::Running));
     w.status.send_modify(|st| st.ticks_committed += 1);
     tracing::debug!(universe, tick, entries = ids.len(), applied = applied_count, routed, "tick committed");
-
-    // Claims of eliminated factions (§10.1). Outside the commit (the store's claims are separate
-    // keys); idempotent, and re-detected next tick if this fails.
-    for faction in &revoked {
-        match w.store.revoke_faction(&universe, faction).await {
-            Ok(player) => tracing::info!(universe, faction, player, "claim of eliminated faction revoked"),
-            Err(error) => w.store_failed("revoke claim", &error),
-        }
+    for (faction, player) in revoked.iter().zip(&receipt.revoked) {
+        tracing::info!(universe, faction, player, "claim of eliminated faction revoked");
+    }
+    if clear_claims {
+        tracing::info!(universe, cleared = receipt.claims_cleared, "bots-only: human claims cleared");
     }
     Ok(())
 }

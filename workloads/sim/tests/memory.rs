@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use common::*;
 use sector_sim::{Role, spawn};
+use sector_store::testing::LegacyKeys;
 use sector_store::{
-    ControlPatch, ControlStore, DEFAULT_ORDER_MAX_LEN, EventStore, MemoryStore, OrderStore, SimPhase,
+    ClaimStore, ControlPatch, ControlStore, DEFAULT_ORDER_MAX_LEN, EventStore, MemoryStore, OrderStore,
+    SimPhase,
 };
 
 fn memory_config(worker: &str) -> sector_sim::SimConfig {
@@ -126,4 +128,53 @@ async fn failover_and_dead_consumer_entries_on_the_memory_store() {
     assert!(entry_counts(&records).values().all(|n| *n == 1), "exactly once");
     let (_, live) = saved(&store).await;
     assert_eq!(live.state_hash(), replay_from_zero(&game(20), &records).state_hash());
+}
+
+/// Bots-only set while paused clears the claims in a fenced commit of its own (there is no tick
+/// to carry it), and a legacy restart request is consumed by the restart's commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_cleared_while_paused_and_legacy_restart_on_the_memory_store() {
+    init_tracing();
+    let store = MemoryStore::new();
+    let sim = spawn(store.clone(), memory_config("mem-claims")).await.expect("spawn");
+    let mut status = sim.subscribe();
+    status.wait_for(|s| s.phase == Some(SimPhase::WaitingForPlayers)).await.expect("start gate");
+    let universe = sim.status().universe.expect("run");
+    store.claim_faction(&universe, "0xbbbb", "F2").await.expect("claim");
+    status.wait_for(|s| s.tick.unwrap_or(0) >= 2).await.expect("ticking");
+
+    store
+        .update_control(&ControlPatch { paused: Some(true), ..ControlPatch::default() })
+        .await
+        .expect("pause");
+    status.wait_for(|s| s.phase == Some(SimPhase::Paused)).await.expect("paused");
+    let paused_at = sim.status().tick;
+    store
+        .update_control(&ControlPatch { bots_only: Some(true), ..ControlPatch::default() })
+        .await
+        .expect("bots");
+    wait_for("claims cleared while paused", Duration::from_secs(2), || async {
+        store.human_factions(&universe).await.ok().filter(|h| h.is_empty())
+    })
+    .await;
+    assert_eq!(store.faction_of(&universe, "0xbbbb").await.expect("faction"), None);
+    assert_eq!(sim.status().tick, paused_at, "no tick while paused");
+
+    store.set_legacy_restart(r#"{"universe_id": "77"}"#).await.expect("request restart");
+    wait_for("legacy restart", Duration::from_secs(2), || async {
+        sim.status().universe.filter(|u| u == "77")
+    })
+    .await;
+    assert_eq!(store.peek_restart_request().await.expect("peek"), None, "request consumed");
+    tokio::time::sleep(TICK * 10).await;
+    let run_ends = store
+        .latest_events(1000)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| e.data)
+        .filter(|d| d.contains(r#""run_end""#))
+        .count();
+    assert_eq!(run_ends, 1, "restarted once");
+    sim.stop().await.expect("stop");
 }

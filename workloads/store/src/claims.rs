@@ -4,6 +4,10 @@
 //! A claim is one atomic step (Lua on Redis, one lock in process), so concurrent claims can never
 //! give a player two factions or a faction two players (KNOWN_DEFECTS A9). Addresses are
 //! lower-cased by the store.
+//!
+//! The removals here are not fenced (players releasing a claim, an admin clearing a universe).
+//! The sim removes claims inside its fenced commit instead ([`crate::Commit::revoke_claims`],
+//! [`crate::Commit::clear_claims`]; same effect), so a worker that lost the lease cannot.
 
 use crate::error::StoreResult;
 
@@ -38,8 +42,7 @@ pub trait ClaimStore {
         address: &str,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
-    /// Removes every claim of the universe (bots-only, new run); returns how many factions were
-    /// held.
+    /// Removes every claim of the universe; returns how many factions were held. Not fenced.
     fn clear_claims(&self, universe: &str) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Claimed factions, sorted.
@@ -59,7 +62,7 @@ pub trait ClaimStore {
         faction: &str,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
-    /// Removes the claim on an eliminated faction; returns the player that held it.
+    /// Removes the claim on an (eliminated) faction; returns the player that held it. Not fenced.
     fn revoke_faction(
         &self,
         universe: &str,

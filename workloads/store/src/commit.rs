@@ -3,8 +3,10 @@
 //!
 //! One commit = one Lua script on Redis (one critical section in process): check the lease,
 //! validate, then append the events, append the tick's applied-orders record, save the snapshot
-//! hash and the full state, acknowledge the consumed orders and record the sim status. If the
-//! lease moved, nothing is written and the caller gets [`StoreError::Fenced`]. Because the
+//! hash and the full state, acknowledge the consumed orders, record the sim status, remove
+//! faction claims (eliminated factions, bots-only, a new run) and consume a legacy restart
+//! request. If the lease moved, nothing is written and the caller gets [`StoreError::Fenced`]:
+//! a worker that lost the lease can neither drop a claim nor swallow a restart request. Because the
 //! applied-orders log and the acknowledgements change together, "acked" always means "recorded
 //! in the log", which is what lets a standby (saved state + log records after its tick) and
 //! `sector replay` reproduce a run exactly.
@@ -38,6 +40,16 @@ pub struct Commit<'a> {
     pub ack: &'a [EntryId],
     /// Sim status recorded in the control hash.
     pub status: Option<&'a SimStatus>,
+    /// Factions of `universe` whose claim is removed (eliminated factions), like
+    /// [`crate::ClaimStore::revoke_faction`]: the faction→player key, the player→faction key if
+    /// it still names that faction, and the faction's membership of the human set.
+    pub revoke_claims: Vec<&'a str>,
+    /// Universes whose claims are all removed, like [`crate::ClaimStore::clear_claims`].
+    pub clear_claims: Vec<&'a str>,
+    /// A legacy restart request acted on (the raw value read by
+    /// [`crate::ControlStore::peek_restart_request`]): `{p}:restart` is deleted if it still holds
+    /// exactly this value; a newer request written meanwhile is left for later.
+    pub consume_restart_request: Option<&'a str>,
 }
 
 /// One applied-orders record: the tick number and the direct orders handed to the rules.
@@ -70,6 +82,14 @@ pub struct CommitReceipt {
     pub event_ids: Vec<EntryId>,
     /// How many of the `ack` ids were pending (the rest had been acknowledged already).
     pub acked: u64,
+    /// For each faction of `revoke_claims`, in order: the player whose claim was removed (`None`:
+    /// the faction was not claimed).
+    pub revoked: Vec<Option<String>>,
+    /// How many factions were claimed in the `clear_claims` universes (summed).
+    pub claims_cleared: u64,
+    /// Whether `consume_restart_request` deleted the restart key (`false`: it was gone or held
+    /// another value).
+    pub restart_request_consumed: bool,
 }
 
 impl<'a> Commit<'a> {
@@ -85,6 +105,9 @@ impl<'a> Commit<'a> {
             state: None,
             ack: &[],
             status: None,
+            revoke_claims: Vec::new(),
+            clear_claims: Vec::new(),
+            consume_restart_request: None,
         }
     }
 
@@ -128,13 +151,47 @@ impl<'a> Commit<'a> {
         self
     }
 
-    /// Checks that need no stored data; run by both backends before touching anything.
+    /// Removes the claims of these factions of the commit's universe (eliminated factions);
+    /// repeated calls add to the list.
+    pub fn revoke_claims(mut self, factions: &[&'a str]) -> Self {
+        self.revoke_claims.extend_from_slice(factions);
+        self
+    }
+
+    /// Removes every claim of the commit's universe.
+    pub fn clear_claims(self) -> Self {
+        let universe = self.universe;
+        self.clear_claims_of(universe)
+    }
+
+    /// Removes every claim of another universe (e.g. the run a restart ends).
+    pub fn clear_claims_of(mut self, universe: &'a str) -> Self {
+        if !self.clear_claims.contains(&universe) {
+            self.clear_claims.push(universe);
+        }
+        self
+    }
+
+    /// Deletes the legacy restart request if `{p}:restart` still holds exactly `raw_value`.
+    pub fn consume_restart_request(mut self, raw_value: &'a str) -> Self {
+        self.consume_restart_request = Some(raw_value);
+        self
+    }
+
+    /// Checks that need no stored data; run by both backends before touching anything. A commit
+    /// needs no applied record: one with only a status or only claim removals is fine.
     pub(crate) fn validate(&self) -> StoreResult<()> {
         if self.universe.is_empty() {
             return Err(StoreError::invalid("commit", "universe must not be empty"));
         }
         if !self.events.is_empty() && self.event_max_len == 0 {
             return Err(StoreError::invalid("commit", "event_max_len must be at least 1"));
+        }
+        if self.revoke_claims.iter().any(|f| f.is_empty()) {
+            return Err(StoreError::invalid("commit", "revoked faction must not be empty"));
+        }
+        if self.clear_claims.iter().any(|u| u.is_empty()) {
+            return Err(StoreError::invalid("commit", "universe of cleared claims must not be empty"));
         }
         Ok(())
     }

@@ -7,8 +7,11 @@
 //! exceeds `appliedRestartGeneration` and records the value it applied, so each bump acts once.
 //!
 //! Reading also honours the reference's per-universe flags (`{p}:pause:{u}`,
-//! `{p}:bots_only:{u}`), and [`ControlStore::take_restart_request`] its one-shot `{p}:restart`
-//! key, so a reference-era API or a hand-set key still works.
+//! `{p}:bots_only:{u}`) and its one-shot `{p}:restart` key, so a reference-era API or a hand-set
+//! key still works. The sim reads the restart key with [`ControlStore::peek_restart_request`]
+//! and deletes it only in the fenced commit of the restart it causes
+//! ([`crate::Commit::consume_restart_request`], compare-and-delete), so a worker that loses the
+//! lease in between cannot lose the request.
 
 use std::fmt;
 
@@ -115,6 +118,22 @@ pub struct RestartRequest {
     pub universe_id: Option<String>,
     /// World seed; `None`: random.
     pub seed: Option<String>,
+}
+
+/// A legacy restart request as read, not taken, from `{p}:restart`: the parsed request and the
+/// raw value to hand to [`crate::Commit::consume_restart_request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyRestart {
+    pub request: RestartRequest,
+    pub raw: String,
+}
+
+impl LegacyRestart {
+    /// `None` for an absent or empty value (not a request).
+    pub(crate) fn from_raw(raw: Option<String>) -> Option<Self> {
+        let raw = raw?;
+        RestartRequest::parse(&raw).map(|request| Self { request, raw })
+    }
 }
 
 impl RestartRequest {
@@ -245,8 +264,14 @@ pub trait ControlStore {
     /// Writes the sim's status fields (also possible inside a [`crate::Commit`]).
     fn record_status(&self, status: &SimStatus) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Takes (reads and deletes in one step) a legacy restart request, if one is waiting.
+    /// Takes (reads and deletes in one step) a legacy restart request, if one is waiting. Not
+    /// fenced: the sim uses [`Self::peek_restart_request`] and consumes the request in its
+    /// restart's commit instead.
     fn take_restart_request(&self) -> impl Future<Output = StoreResult<Option<RestartRequest>>> + Send;
+
+    /// Reads a waiting legacy restart request without deleting it (an empty value is no
+    /// request). Delete it with [`crate::Commit::consume_restart_request`].
+    fn peek_restart_request(&self) -> impl Future<Output = StoreResult<Option<LegacyRestart>>> + Send;
 }
 
 #[cfg(test)]

@@ -34,8 +34,8 @@ pub use crate::redis::{RedisOptions, RedisStore};
 pub use claims::{ClaimOutcome, ClaimStore};
 pub use commit::{AppliedRecord, AppliedWrite, Commit, CommitReceipt, CommitStore, SavedState};
 pub use control::{
-    Control, ControlPatch, ControlStore, RestartRequest, SimPhase, SimStatus, field as control_field,
-    parse_bool,
+    Control, ControlPatch, ControlStore, LegacyRestart, RestartRequest, SimPhase, SimStatus,
+    field as control_field, parse_bool,
 };
 pub use error::{BoxError, StoreError, StoreResult};
 pub use events::{DEFAULT_EVENT_MAX_LEN, EventStore};

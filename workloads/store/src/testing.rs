@@ -15,6 +15,13 @@ use crate::error::StoreResult;
 use crate::keys::Keys;
 use crate::redis::{RedisOptions, RedisStore};
 
+/// Writes that only a reference-era (legacy) writer makes, for tests of how the store and the sim
+/// treat them; implemented by both backends.
+pub trait LegacyKeys {
+    /// Sets the reference's one-shot restart request key `{p}:restart` to `raw`.
+    fn set_legacy_restart(&self, raw: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Environment variable naming the `redis-server` binary to use instead of searching PATH.
 pub const REDIS_SERVER_ENV: &str = "REDIS_SERVER";
 

@@ -153,6 +153,8 @@ async fn legacy_control_keys_are_honoured() {
         ("not json", RestartRequest { universe_id: Some("not json".into()), seed: None }),
     ] {
         let _: () = raw.set_ex("sector:restart", raw_value, 30).await.expect("set restart");
+        let peeked = ok(s.peek_restart_request().await, "peek").expect("request waiting");
+        assert_eq!((peeked.request, peeked.raw.as_str()), (expected.clone(), raw_value));
         assert_eq!(ok(s.take_restart_request().await, "take"), Some(expected));
         assert_eq!(ok(s.take_restart_request().await, "taken once"), None);
         let exists: bool = raw.exists("sector:restart").await.expect("exists");
@@ -176,6 +178,38 @@ async fn commit_with_a_wrongly_typed_key_writes_nothing() {
     assert_eq!(ok(s.event_stream_len().await, "events"), 0);
     assert_eq!(ok(s.universe_id().await, "universe"), "1", "universe not switched");
     assert!(ok(s.applied_after("2", None, 10).await, "log").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_with_wrongly_typed_claim_or_restart_keys_writes_nothing() {
+    let (server, mut raw) = start().await;
+    let s = store(&server, Keys::default()).await;
+    let lease = ok(s.acquire_lease("sim", ms(60_000)).await, "lease").expect("free");
+    ok(s.claim_faction("1", "0xaa", "ultra").await, "claim");
+    let _: () = raw.set("sector:human_factions:2", "not a set").await.expect("set");
+    let _: () = raw.sadd("sector:human_factions:3", "iron").await.expect("sadd");
+    let _: () = raw.hset("sector:faction:player:3:iron", "x", "y").await.expect("hset");
+    let _: () = raw.set("sector:faction:player:1:void", "0xdd").await.expect("set");
+    let _: () = raw.rpush("sector:player:faction:1:0xdd", "void").await.expect("rpush");
+    let _: () = raw.hset("sector:restart", "x", "y").await.expect("hset");
+    let commits = [
+        (Commit::tick("2").revoke_claims(&["ultra"]), "sector:human_factions:2"),
+        (Commit::tick("1").clear_claims_of("2"), "sector:human_factions:2"),
+        (Commit::tick("1").clear_claims_of("3"), "sector:faction:player:3:iron"),
+        (Commit::tick("1").revoke_claims(&["ultra", "void"]), "sector:player:faction:1:0xdd"),
+        (Commit::tick("1").consume_restart_request("7"), "sector:restart"),
+    ];
+    for (commit, key) in commits {
+        let commit = commit.event("{}").applied(1, "[]").clear_claims();
+        match s.commit(&lease, &commit).await {
+            Err(StoreError::Invalid { reason, .. }) => assert!(reason.contains(key), "{key}: {reason}"),
+            other => panic!("{key}: expected Invalid, got {other:?}"),
+        }
+    }
+    assert_eq!(ok(s.event_stream_len().await, "events"), 0);
+    assert!(ok(s.applied_after("1", None, 10).await, "log").is_empty());
+    assert_eq!(ok(s.human_factions("1").await, "claims kept"), vec!["ultra".to_owned()]);
+    assert_eq!(ok(s.faction_of("1", "0xaa").await, "claim kept"), Some("ultra".into()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,24 @@ pub(super) struct UniverseClaims {
     faction_player: HashMap<String, String>,
 }
 
+impl UniverseClaims {
+    /// Removes the claim on `faction`; returns the player that held it.
+    pub(super) fn revoke(&mut self, faction: &str) -> Option<String> {
+        let player = self.faction_player.remove(faction);
+        if let Some(p) = &player
+            && self.player_faction.get(p).map(String::as_str) == Some(faction)
+        {
+            self.player_faction.remove(p);
+        }
+        player
+    }
+
+    /// How many factions are claimed.
+    pub(super) fn len(&self) -> u64 {
+        self.faction_player.len() as u64
+    }
+}
+
 impl ClaimStore for MemoryStore {
     async fn claim_faction(&self, universe: &str, address: &str, faction: &str) -> StoreResult<ClaimOutcome> {
         let address = check_address(address)?;
@@ -54,7 +72,7 @@ impl ClaimStore for MemoryStore {
     }
 
     async fn clear_claims(&self, universe: &str) -> StoreResult<u64> {
-        let cleared = self.lock().claims.remove(universe).map(|c| c.faction_player.len() as u64).unwrap_or(0);
+        let cleared = self.lock().claims.remove(universe).map(|c| c.len()).unwrap_or(0);
         tracing::info!(universe, cleared, "claims cleared");
         Ok(cleared)
     }
@@ -83,12 +101,7 @@ impl ClaimStore for MemoryStore {
         let faction = non_empty(faction, "faction")?;
         let mut state = self.lock();
         let Some(claims) = state.claims.get_mut(universe) else { return Ok(None) };
-        let player = claims.faction_player.remove(faction);
-        if let Some(p) = &player
-            && claims.player_faction.get(p).map(String::as_str) == Some(faction)
-        {
-            claims.player_faction.remove(p);
-        }
+        let player = claims.revoke(faction);
         tracing::info!(universe, faction, ?player, "faction revoked");
         Ok(player)
     }

@@ -54,7 +54,19 @@ impl CommitStore for MemoryStore {
                     state.control.insert(name.to_owned(), value);
                 }
             }
-            CommitReceipt { event_ids, acked }
+            let revoked = match state.claims.get_mut(commit.universe) {
+                Some(claims) => commit.revoke_claims.iter().map(|f| claims.revoke(f)).collect(),
+                None => vec![None; commit.revoke_claims.len()],
+            };
+            let claims_cleared =
+                commit.clear_claims.iter().filter_map(|u| state.claims.remove(*u)).map(|c| c.len()).sum();
+            let restart_request_consumed = commit
+                .consume_restart_request
+                .is_some_and(|raw| state.legacy_restart.as_deref() == Some(raw));
+            if restart_request_consumed {
+                state.legacy_restart = None;
+            }
+            CommitReceipt { event_ids, acked, revoked, claims_cleared, restart_request_consumed }
         };
         if !receipt.event_ids.is_empty() {
             self.inner.events_appended.notify_waiters();

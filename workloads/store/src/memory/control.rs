@@ -1,9 +1,11 @@
-//! Control hash in memory. There are no legacy writers in one process, so only the hash counts
-//! and no restart request is ever waiting.
+//! Control hash in memory. There are no legacy writers in one process, so only the hash counts;
+//! the legacy restart key exists (for the fenced commit's compare-and-delete to behave as on
+//! Redis) but only tests write it (`testing::LegacyKeys`).
 
 use super::MemoryStore;
 use crate::control::{
-    Control, ControlPatch, ControlStore, RestartRequest, SimStatus, decode, patch_fields, status_fields,
+    Control, ControlPatch, ControlStore, LegacyRestart, RestartRequest, SimStatus, decode, patch_fields,
+    status_fields,
 };
 use crate::error::StoreResult;
 
@@ -37,6 +39,19 @@ impl ControlStore for MemoryStore {
     }
 
     async fn take_restart_request(&self) -> StoreResult<Option<RestartRequest>> {
-        Ok(None)
+        let raw = self.lock().legacy_restart.take();
+        Ok(raw.as_deref().and_then(RestartRequest::parse))
+    }
+
+    async fn peek_restart_request(&self) -> StoreResult<Option<LegacyRestart>> {
+        Ok(LegacyRestart::from_raw(self.lock().legacy_restart.clone()))
+    }
+}
+
+#[cfg(feature = "testing")]
+impl crate::testing::LegacyKeys for MemoryStore {
+    async fn set_legacy_restart(&self, raw: &str) -> StoreResult<()> {
+        self.lock().legacy_restart = Some(raw.to_owned());
+        Ok(())
     }
 }

@@ -97,6 +97,8 @@ struct State {
     /// Control hash fields, encoded like on Redis so both backends share the decoding.
     control: BTreeMap<String, String>,
     claims: HashMap<String, UniverseClaims>,
+    /// The legacy restart key (`{p}:restart` on Redis); nothing in one process but tests sets it.
+    legacy_restart: Option<String>,
     nonces: HashMap<String, Expiring<String>>,
     sessions: HashMap<String, Expiring<String>>,
     address_sessions: HashMap<String, Expiring<BTreeSet<String>>>,

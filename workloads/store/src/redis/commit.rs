@@ -26,7 +26,12 @@ impl CommitStore for RedisStore {
             .key(keys.state())
             .key(keys.orders())
             .key(keys.control())
-            .key(keys.universe_id());
+            .key(keys.universe_id())
+            .key(keys.legacy_restart())
+            .key(keys.human_factions(commit.universe));
+        for universe in &commit.clear_claims {
+            inv.key(keys.human_factions(universe));
+        }
         inv.arg(lease.value())
             .arg(commit.universe)
             .arg(if commit.start_run { "1" } else { "0" })
@@ -40,7 +45,13 @@ impl CommitStore for RedisStore {
             .arg(commit.state.map(|s| s.1).unwrap_or_default())
             .arg(keys.order_group())
             .arg(commit.ack.len())
-            .arg(status.len());
+            .arg(status.len())
+            .arg(if commit.consume_restart_request.is_some() { "1" } else { "0" })
+            .arg(commit.consume_restart_request.unwrap_or_default())
+            .arg(keys.faction_player_prefix())
+            .arg(keys.player_faction_prefix())
+            .arg(commit.revoke_claims.len())
+            .arg(commit.clear_claims.len());
         for event in &commit.events {
             inv.arg(*event);
         }
@@ -50,12 +61,29 @@ impl CommitStore for RedisStore {
         for (name, value) in &status {
             inv.arg(*name).arg(value);
         }
+        for faction in &commit.revoke_claims {
+            inv.arg(*faction);
+        }
+        for universe in &commit.clear_claims {
+            inv.arg(*universe);
+        }
         let parts = reply::items(self.invoke::<Value>(&inv).await?)?;
         match parts.first().and_then(reply::int) {
             Some(1) => {
-                let acked = parts.get(1).and_then(reply::int).unwrap_or(0);
-                let event_ids = parts.iter().skip(2).map(reply::entry_id).collect::<StoreResult<Vec<_>>>()?;
-                Ok(CommitReceipt { event_ids, acked: u64::try_from(acked).unwrap_or(0) })
+                let count = |i: usize| parts.get(i).and_then(reply::int).and_then(|n| u64::try_from(n).ok());
+                let (acked, claims_cleared) = (count(1).unwrap_or(0), count(2).unwrap_or(0));
+                let restart_request_consumed = count(3) == Some(1);
+                let n_events = commit.events.len();
+                if parts.len() != 4 + n_events + commit.revoke_claims.len() {
+                    return Err(StoreError::invalid("commit reply", format!("{parts:?}")));
+                }
+                let event_ids =
+                    parts[4..4 + n_events].iter().map(reply::entry_id).collect::<StoreResult<Vec<_>>>()?;
+                let revoked = parts[4 + n_events..]
+                    .iter()
+                    .map(|v| reply::text(v).filter(|player| !player.is_empty()))
+                    .collect();
+                Ok(CommitReceipt { event_ids, acked, revoked, claims_cleared, restart_request_consumed })
             }
             Some(0) => {
                 tracing::warn!(holder = lease.holder, token = lease.token, "commit refused: lease lost");

@@ -6,7 +6,8 @@ use ::redis::{cmd, pipe};
 
 use super::RedisStore;
 use crate::control::{
-    Control, ControlPatch, ControlStore, RestartRequest, SimStatus, decode, patch_fields, status_fields,
+    Control, ControlPatch, ControlStore, LegacyRestart, RestartRequest, SimStatus, decode, patch_fields,
+    status_fields,
 };
 use crate::error::StoreResult;
 
@@ -70,5 +71,17 @@ impl ControlStore for RedisStore {
             tracing::info!(?request, "legacy restart request taken");
         }
         Ok(request)
+    }
+
+    async fn peek_restart_request(&self) -> StoreResult<Option<LegacyRestart>> {
+        let raw: Option<String> = self.query_retry(cmd("GET").arg(self.keys.legacy_restart())).await?;
+        Ok(LegacyRestart::from_raw(raw))
+    }
+}
+
+#[cfg(feature = "testing")]
+impl crate::testing::LegacyKeys for RedisStore {
+    async fn set_legacy_restart(&self, raw: &str) -> StoreResult<()> {
+        self.query(cmd("SET").arg(self.keys.legacy_restart()).arg(raw)).await
     }
 }

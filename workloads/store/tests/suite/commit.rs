@@ -1,5 +1,7 @@
+use sector_store::testing::LegacyKeys;
 use sector_store::{
-    AppliedRecord, Commit, EntryId, Lease, SavedState, SimPhase, SimStatus, Store, StoreError, StoredSnapshot,
+    AppliedRecord, ClaimOutcome, Commit, EntryId, Lease, LegacyRestart, RestartRequest, SavedState, SimPhase,
+    SimStatus, Store, StoreError, StoredSnapshot,
 };
 
 use super::{assert_invalid, ms, ok, sleep_ms};
@@ -172,4 +174,128 @@ pub async fn commit_event_ids_match_the_stream<S: Store>(s: S) {
     let after = ok(s.read_events_after(before, 10, ms(0)).await, "read");
     assert_eq!(after.iter().map(|e| e.id).collect::<Vec<_>>(), receipt.event_ids);
     assert_eq!(after[1].data.as_deref(), Some(r#"{"n": 2}"#));
+}
+
+/// Claims in universes "1" (three players) and "2" (one).
+async fn some_claims<S: Store>(s: &S) {
+    for (universe, addr, faction) in
+        [("1", "0xaa", "ultra"), ("1", "0xbb", "iron"), ("1", "0xcc", "void"), ("2", "0xaa", "ultra")]
+    {
+        assert_eq!(ok(s.claim_faction(universe, addr, faction).await, "claim"), ClaimOutcome::Claimed);
+    }
+}
+
+pub async fn commit_removes_claims<S: Store>(s: S) {
+    let lease = lease(&s, "sim-a").await;
+    some_claims(&s).await;
+    // A commit with nothing but claim removals needs no applied record.
+    let commit = Commit::tick("1").revoke_claims(&["iron", "nobody"]).revoke_claims(&["void"]);
+    let receipt = ok(s.commit(&lease, &commit).await, "revoke");
+    assert_eq!(receipt.revoked, vec![Some("0xbb".to_owned()), None, Some("0xcc".to_owned())]);
+    assert_eq!((receipt.claims_cleared, receipt.restart_request_consumed), (0, false));
+    assert_eq!(ok(s.human_factions("1").await, "humans"), vec!["ultra".to_owned()]);
+    for (addr, faction) in [("0xbb", "iron"), ("0xcc", "void")] {
+        assert_eq!(ok(s.faction_of("1", addr).await, "revoked player"), None);
+        assert_eq!(ok(s.player_of("1", faction).await, "revoked faction"), None);
+    }
+    assert_eq!(ok(s.faction_of("1", "0xaa").await, "kept claim"), Some("ultra".into()));
+    assert_eq!(ok(s.human_factions("2").await, "other universe"), vec!["ultra".to_owned()]);
+    // A revoked player may claim again.
+    assert_eq!(ok(s.claim_faction("1", "0xbb", "void").await, "reclaim"), ClaimOutcome::Claimed);
+
+    // Clearing, within a tick commit: the commit's universe and another one.
+    let commit = Commit::tick("1").event("{}").applied(1, "[]").clear_claims().clear_claims_of("2");
+    let receipt = ok(s.commit(&lease, &commit).await, "clear");
+    assert_eq!((receipt.event_ids.len(), receipt.claims_cleared), (1, 3));
+    assert!(receipt.revoked.is_empty());
+    for universe in ["1", "2"] {
+        assert!(ok(s.human_factions(universe).await, "humans").is_empty());
+    }
+    for addr in ["0xaa", "0xbb"] {
+        assert_eq!(ok(s.faction_of("1", addr).await, "cleared player"), None);
+    }
+    assert_eq!(ok(s.faction_of("2", "0xaa").await, "cleared player of 2"), None);
+    assert_eq!(ok(s.player_of("1", "void").await, "cleared faction"), None);
+    assert_eq!(ok(s.applied_after("1", None, 10).await, "log").len(), 1);
+    // Nothing left: removals are idempotent.
+    let receipt =
+        ok(s.commit(&lease, &Commit::tick("1").revoke_claims(&["ultra"]).clear_claims()).await, "again");
+    assert_eq!((receipt.revoked, receipt.claims_cleared), (vec![None], 0));
+
+    // A run start clears the new universe and the ended one.
+    some_claims(&s).await;
+    let receipt = ok(
+        s.commit(&lease, &Commit::run_start("2").applied(0, "{}").clear_claims().clear_claims_of("1")).await,
+        "run",
+    );
+    assert_eq!(receipt.claims_cleared, 4);
+    assert!(ok(s.human_factions("1").await, "humans of 1").is_empty());
+    assert!(ok(s.human_factions("2").await, "humans of 2").is_empty());
+
+    assert_invalid(s.commit(&lease, &Commit::tick("1").revoke_claims(&[""])).await, "empty faction");
+    assert_invalid(s.commit(&lease, &Commit::tick("1").clear_claims_of("")).await, "empty universe");
+}
+
+pub async fn refused_commit_keeps_claims_and_restart_request<S: Store + LegacyKeys>(s: S) {
+    some_claims(&s).await;
+    ok(s.set_legacy_restart(r#"{"universe_id": "7"}"#).await, "request restart");
+    let a = ok(s.acquire_lease("sim-a", ms(200)).await, "acquire a").expect("free");
+    let peeked = ok(s.peek_restart_request().await, "peek").expect("request waiting");
+    sleep_ms(300).await;
+    let b = ok(s.acquire_lease("sim-b", ms(10_000)).await, "acquire b").expect("a's lease expired");
+    let commits = [
+        Commit::tick("1").revoke_claims(&["iron"]),
+        Commit::tick("1").clear_claims().clear_claims_of("2"),
+        Commit::run_start("7").applied(0, "{}").clear_claims_of("1").consume_restart_request(&peeked.raw),
+        Commit::tick("1").consume_restart_request(&peeked.raw),
+    ];
+    for commit in &commits {
+        let refused = s.commit(&a, commit).await;
+        assert!(matches!(refused, Err(StoreError::Fenced { .. })), "{refused:?}");
+    }
+    assert_eq!(
+        ok(s.human_factions("1").await, "humans"),
+        vec!["iron".to_owned(), "ultra".to_owned(), "void".to_owned()]
+    );
+    assert_eq!(ok(s.player_of("1", "iron").await, "claim kept"), Some("0xbb".into()));
+    assert_eq!(ok(s.faction_of("1", "0xbb").await, "claim kept"), Some("iron".into()));
+    assert_eq!(ok(s.human_factions("2").await, "humans of 2"), vec!["ultra".to_owned()]);
+    assert_eq!(ok(s.universe_id().await, "universe"), "1", "no run started");
+    assert_eq!(ok(s.peek_restart_request().await, "request kept"), Some(peeked.clone()));
+
+    // The lease holder's commit consumes it.
+    let receipt = ok(s.commit(&b, &commits[2]).await, "b restarts");
+    assert!(receipt.restart_request_consumed);
+    assert_eq!(receipt.claims_cleared, 3);
+    assert_eq!(ok(s.peek_restart_request().await, "consumed"), None);
+    assert_eq!(ok(s.take_restart_request().await, "consumed"), None);
+}
+
+pub async fn restart_request_is_peeked_and_consumed_only_if_unchanged<S: Store + LegacyKeys>(s: S) {
+    let lease = lease(&s, "sim-a").await;
+    assert_eq!(ok(s.peek_restart_request().await, "nothing waiting"), None);
+    let old = r#"{"universe_id": "9", "seed": "s1"}"#;
+    ok(s.set_legacy_restart(old).await, "request");
+    let expected = LegacyRestart {
+        request: RestartRequest { universe_id: Some("9".into()), seed: Some("s1".into()) },
+        raw: old.to_owned(),
+    };
+    assert_eq!(ok(s.peek_restart_request().await, "peek"), Some(expected.clone()));
+    assert_eq!(ok(s.peek_restart_request().await, "peek leaves it"), Some(expected));
+
+    // A newer request written after the peek survives the consumption of the old one.
+    ok(s.set_legacy_restart("12").await, "newer request");
+    let receipt = ok(s.commit(&lease, &Commit::run_start("9").consume_restart_request(old)).await, "restart");
+    assert!(!receipt.restart_request_consumed);
+    let newer = ok(s.peek_restart_request().await, "newer kept").expect("newer request waiting");
+    assert_eq!((newer.raw.as_str(), newer.request.universe_id.as_deref()), ("12", Some("12")));
+    let receipt =
+        ok(s.commit(&lease, &Commit::run_start("12").consume_restart_request("12")).await, "restart");
+    assert!(receipt.restart_request_consumed);
+    assert_eq!(ok(s.peek_restart_request().await, "consumed"), None);
+    // Consuming when nothing waits is a no-op; an empty value is no request.
+    let receipt = ok(s.commit(&lease, &Commit::tick("12").consume_restart_request("12")).await, "again");
+    assert!(!receipt.restart_request_consumed);
+    ok(s.set_legacy_restart("").await, "empty value");
+    assert_eq!(ok(s.peek_restart_request().await, "empty"), None);
 }

@@ -7,6 +7,7 @@ pub async fn control_defaults<S: Store>(s: S) {
     assert_eq!(control, Control::default());
     assert!(!control.restart_pending());
     assert_eq!(ok(s.take_restart_request().await, "restart request"), None);
+    assert_eq!(ok(s.peek_restart_request().await, "restart request"), None);
 }
 
 pub async fn control_patch_and_status<S: Store>(s: S) {
