@@ -10,7 +10,7 @@ use sector_sim::{SimState, TickRecord};
 use sector_store::{CommitStore, Keys, UniverseStore};
 use serde::{Deserialize, Serialize};
 
-use crate::preview::load_config;
+use crate::map_config::MapArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
@@ -27,12 +27,9 @@ pub struct ReplayArgs {
     /// Key prefix in Redis.
     #[arg(long, default_value = sector_store::DEFAULT_PREFIX)]
     pub prefix: String,
-    /// Number of systems the run was generated with (default: the configuration's).
-    #[arg(long)]
-    pub systems: Option<usize>,
-    /// The sim_config.json the run used.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The map size and tuning file the run was generated with.
+    #[command(flatten)]
+    pub map: MapArgs,
     /// Also write the log read from Redis to this file (replayable offline).
     #[arg(long)]
     pub export: Option<PathBuf>,
@@ -136,7 +133,7 @@ pub fn replay_records(
 }
 
 pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<()> {
-    let config = load_config(args.config.as_deref(), args.systems)?;
+    let config = args.map.load()?;
     let from_redis = args.orders_from.starts_with("redis://") || args.orders_from.starts_with("rediss://");
     let (records, saved) = if from_redis {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

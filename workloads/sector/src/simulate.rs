@@ -3,12 +3,13 @@
 //! per tick on the state the tick starts from, until a faction wins or the tick limit.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use sector_ai::{Puppet, to_orders};
 use sector_core::{Config, World, generator, hash, outcome, seed};
 use serde::Serialize;
+
+use crate::map_config::MapArgs;
 
 /// Tick limit when `--ticks` is not given.
 pub const DEFAULT_MAX_TICKS: u64 = 5000;
@@ -19,18 +20,14 @@ pub struct SimulateArgs {
     /// Without it a random 48-bit seed is drawn (and printed).
     #[arg(long)]
     pub seed: Option<String>,
-    /// Number of systems (default: the configuration's, 30).
-    #[arg(long)]
-    pub systems: Option<usize>,
+    #[command(flatten)]
+    pub map: MapArgs,
     /// Stop after this many ticks if nobody has won.
     #[arg(long, default_value_t = DEFAULT_MAX_TICKS)]
     pub ticks: u64,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
-    /// A sim_config.json file with tuning values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
 }
 
 /// A faction as reported in summaries.
@@ -53,22 +50,6 @@ pub struct GameSummary {
     pub state_hash: String,
     /// Factions registered by the end (configured, League, rebels).
     pub factions: usize,
-}
-
-/// The configuration from a file (or the shipped defaults), with an optional map size.
-pub fn load_config(path: Option<&Path>, systems: Option<usize>) -> Result<Config> {
-    let mut config = match path {
-        Some(path) => Config::from_file(path).with_context(|| format!("--config {}", path.display()))?,
-        None => Config::default(),
-    };
-    if let Some(systems) = systems {
-        if systems == 0 {
-            bail!("--systems must be at least 1");
-        }
-        config.simulation.number_of_systems = systems;
-        config.validate().context("--systems")?;
-    }
-    Ok(config)
 }
 
 /// Checks a tick limit given on the command line.
@@ -139,7 +120,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
 
 /// [`run`] writing to `out`.
 pub fn run_to(args: &SimulateArgs, out: &mut dyn Write) -> Result<()> {
-    let config = load_config(args.config.as_deref(), args.systems)?;
+    let config = args.map.load()?;
     check_ticks(args.ticks)?;
     let seed = effective_seed(args.seed.as_deref())?;
     let summary = play(&config, seed, args.ticks)?;
@@ -165,7 +146,7 @@ mod tests {
     use super::*;
 
     fn args(seed: &str) -> SimulateArgs {
-        SimulateArgs { seed: Some(seed.into()), systems: None, ticks: 1000, json: true, config: None }
+        SimulateArgs { seed: Some(seed.into()), map: MapArgs::default(), ticks: 1000, json: true }
     }
 
     #[test]
@@ -198,13 +179,17 @@ mod tests {
     #[test]
     fn bad_input_is_reported() {
         let mut out = Vec::new();
-        let err = run_to(&SimulateArgs { systems: Some(0), ..args("1") }, &mut out).unwrap_err();
+        let err =
+            run_to(&SimulateArgs { map: MapArgs { systems: Some(0), config: None }, ..args("1") }, &mut out)
+                .unwrap_err();
         assert!(err.to_string().contains("--systems"), "{err}");
         let err = run_to(&SimulateArgs { ticks: 0, ..args("1") }, &mut out).unwrap_err();
         assert!(err.to_string().contains("--ticks"), "{err}");
         let err = run_to(&args("   "), &mut out).unwrap_err();
         assert!(err.to_string().contains("blank"), "{err}");
-        let err = run_to(&SimulateArgs { systems: Some(3), ..args("1") }, &mut out).unwrap_err();
+        let err =
+            run_to(&SimulateArgs { map: MapArgs { systems: Some(3), config: None }, ..args("1") }, &mut out)
+                .unwrap_err();
         assert!(format!("{err:#}").contains("systems"), "{err:#}");
     }
 }

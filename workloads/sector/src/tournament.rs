@@ -3,14 +3,14 @@
 //! report does not depend on `--jobs`.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::simulate::{DEFAULT_MAX_TICKS, FactionLabel, GameSummary, check_ticks, load_config, play};
+use crate::map_config::MapArgs;
+use crate::simulate::{DEFAULT_MAX_TICKS, FactionLabel, GameSummary, check_ticks, play};
 
 /// Most seeds one tournament accepts (a typo like `0..1e9` should not run for days).
 pub const MAX_GAMES: u64 = 1_000_000;
@@ -21,9 +21,8 @@ pub struct TournamentArgs {
     /// is an integer and is used as the effective seed.
     #[arg(long)]
     pub seeds: String,
-    /// Number of systems (default: the configuration's, 30).
-    #[arg(long)]
-    pub systems: Option<usize>,
+    #[command(flatten)]
+    pub map: MapArgs,
     /// Parallel games (default: the available parallelism).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -33,9 +32,6 @@ pub struct TournamentArgs {
     /// Print a JSON report instead of text.
     #[arg(long)]
     pub json: bool,
-    /// A sim_config.json file with tuning values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
 }
 
 /// Parses `A..B`, `A..=B` or `A` into the list of seeds.
@@ -178,7 +174,7 @@ pub fn run(args: &TournamentArgs) -> Result<()> {
 /// [`run`] writing to `out`.
 pub fn run_to(args: &TournamentArgs, out: &mut dyn Write) -> Result<()> {
     let seeds = parse_seeds(&args.seeds)?;
-    let config = load_config(args.config.as_deref(), args.systems)?;
+    let config = args.map.load()?;
     check_ticks(args.ticks)?;
     let jobs = match args.jobs {
         Some(0) => bail!("--jobs must be at least 1"),
@@ -283,15 +279,18 @@ mod tests {
     fn bad_input_is_reported() {
         let args = TournamentArgs {
             seeds: "5..2".into(),
-            systems: None,
+            map: MapArgs::default(),
             jobs: None,
             ticks: 100,
             json: false,
-            config: None,
         };
         let mut out = Vec::new();
         assert!(run_to(&args, &mut out).unwrap_err().to_string().contains("empty"));
-        let zero_systems = TournamentArgs { seeds: "1..2".into(), systems: Some(0), ..args.clone() };
+        let zero_systems = TournamentArgs {
+            seeds: "1..2".into(),
+            map: MapArgs { systems: Some(0), config: None },
+            ..args.clone()
+        };
         assert!(run_to(&zero_systems, &mut out).unwrap_err().to_string().contains("--systems"));
         let zero_jobs = TournamentArgs { seeds: "1..2".into(), jobs: Some(0), ..args };
         assert!(run_to(&zero_jobs, &mut out).unwrap_err().to_string().contains("--jobs"));
