@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it, on a fresh machine of this kind (Debian, Rust
 # toolchain with cargo-nextest). Installs what the tests need, then checks formatting,
 # lints, runs every test (unit, property, golden-trace conformance, store conformance on
-# a real redis-server) and the conformance command over the shared golden traces.
+# a real redis-server), schemathesis against the API's OpenAPI document and the conformance command over the shared golden traces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +39,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
+
+step "API schema fuzzing (schemathesis against /openapi.json)"
+workloads/api/tests/schemathesis.sh
 
 step "conformance over $GOLDEN_DIR"
 cargo run --quiet --locked -p sector -- conformance "$GOLDEN_DIR"

@@ -29,6 +29,9 @@ enum Command {
     /// Run a simulation worker: holds the universe's lease and advances it (configured from
     /// the environment, see WIRE.md §2.3); a second worker waits as a standby.
     Sim,
+    /// Run the HTTP API: wallet login, claims, orders, snapshot, events, admin (configured
+    /// from the environment, see WIRE.md §2.2 and workloads/api/README.md).
+    Api,
     /// Run a bot replica: plays the unclaimed factions it draws by rendezvous hashing
     /// (configured from the environment, see WIRE.md §2.4).
     Bot,
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Tournament(args) => tournament::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => replay::run(&args, &mut stdout).map(|()| ExitCode::SUCCESS),
         Command::Sim => services::sim().map(|()| ExitCode::SUCCESS),
+        Command::Api => services::api().map(|()| ExitCode::SUCCESS),
         Command::Bot => services::bot().map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {

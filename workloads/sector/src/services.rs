@@ -86,3 +86,12 @@ pub fn sim() -> Result<()> {
         Ok(())
     })
 }
+
+/// `sector api`: the HTTP API (WIRE.md §2.2, §8). Refuses to start without `JWT_SECRET`.
+pub fn api() -> Result<()> {
+    run_service(|| async {
+        let config = sector_api::ApiConfig::from_env().context("api configuration")?;
+        sector_api::run(config).await?;
+        Ok(())
+    })
+}

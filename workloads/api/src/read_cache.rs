@@ -1,0 +1,178 @@
+//! Read-mostly views of the store, each read at most once per `READ_CACHE_MS` window:
+//! - the snapshot as the API uses it: compact JSON text for `GET /snapshot` and the facts
+//!   order validation needs (system count, faction ids);
+//! - the claims view of the bot order path (universe id, human-held factions).
+//!
+//! Why: the snapshot changes once per tick (300 ms) and claims rarely, but both may be read
+//! thousands of times per second; one store read per short window keeps the store's load
+//! flat while no reader sees data older than the window. Refreshes are single-flight. The
+//! claims view may lag a claim by one window: the sim drops bot orders for human factions
+//! itself, so a bot order slipping through in that window has no effect.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use sector_store::{SnapshotStore, Store};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::error::ApiError;
+use crate::json_text;
+
+/// The stored snapshot, prepared once per refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotView {
+    /// Compact JSON text.
+    pub json: Bytes,
+    /// Number of systems; `None` if the snapshot has no `systems` array.
+    pub systems: Option<usize>,
+    /// Ids of the registry's factions (configured, League, rebels).
+    pub factions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Facts {
+    systems: Option<Vec<IgnoredAny>>,
+    #[serde(default)]
+    factions: Vec<FactionId>,
+}
+
+#[derive(Deserialize)]
+struct FactionId {
+    id: String,
+}
+
+impl SnapshotView {
+    /// `Err` when the stored text is not JSON (a foreign or broken writer).
+    pub fn parse(data: &str) -> Result<Self, ApiError> {
+        let json = json_text::compact(data)
+            .ok_or_else(|| ApiError::Unavailable("stored snapshot is not valid JSON".into()))?;
+        let (systems, factions) = match serde_json::from_str::<Facts>(&json) {
+            Ok(facts) => (facts.systems.map(|s| s.len()), facts.factions.into_iter().map(|f| f.id).collect()),
+            Err(error) => {
+                tracing::warn!(%error, "stored snapshot lacks the expected shape; order ids and factions unchecked");
+                (None, Vec::new())
+            }
+        };
+        Ok(Self { json: Bytes::from(json.into_owned()), systems, factions })
+    }
+}
+
+/// Universe id and its human-held factions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimsView {
+    pub universe: String,
+    pub humans: BTreeSet<String>,
+}
+
+/// One cached value with single-flight refresh.
+pub struct TtlCache<T> {
+    ttl: Duration,
+    slot: RwLock<Option<(Instant, T)>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl<T: Clone> TtlCache<T> {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, slot: RwLock::new(None), refresh: tokio::sync::Mutex::new(()) }
+    }
+
+    fn fresh(&self) -> Option<T> {
+        let slot = self.slot.read().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some((at, value)) if at.elapsed() < self.ttl => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// The cached value, or `load`'s (errors are not cached).
+    pub async fn get<F, Fut>(&self, load: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        if self.ttl.is_zero() {
+            return load().await;
+        }
+        if let Some(value) = self.fresh() {
+            return Ok(value);
+        }
+        let _refreshing = self.refresh.lock().await;
+        // Another request may have refreshed while this one waited.
+        if let Some(value) = self.fresh() {
+            return Ok(value);
+        }
+        let value = load().await?;
+        *self.slot.write().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), value.clone()));
+        Ok(value)
+    }
+}
+
+/// The cached views.
+pub struct ReadCache {
+    snapshot: TtlCache<Option<Arc<SnapshotView>>>,
+    claims: TtlCache<Arc<ClaimsView>>,
+}
+
+impl ReadCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self { snapshot: TtlCache::new(ttl), claims: TtlCache::new(ttl) }
+    }
+
+    /// The current snapshot (`None` before the sim saved one).
+    pub async fn snapshot<S: SnapshotStore>(&self, store: &S) -> Result<Option<Arc<SnapshotView>>, ApiError> {
+        self.snapshot
+            .get(|| async {
+                match store.snapshot().await? {
+                    Some(stored) => Ok(Some(Arc::new(SnapshotView::parse(&stored.data)?))),
+                    None => Ok(None),
+                }
+            })
+            .await
+    }
+
+    /// The current universe and its human-held factions.
+    pub async fn claims<S: Store>(&self, store: &S) -> Result<Arc<ClaimsView>, ApiError> {
+        self.claims
+            .get(|| async {
+                let universe = store.universe_id().await?;
+                let humans = store.human_factions(&universe).await?.into_iter().collect();
+                Ok(Arc::new(ClaimsView { universe, humans }))
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cache_window_and_errors() {
+        let cache = TtlCache::new(Duration::from_secs(60));
+        assert_eq!(cache.get(|| async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(cache.get(|| async { Ok(2) }).await.unwrap(), 1, "cached");
+        let off = TtlCache::new(Duration::ZERO);
+        assert!(off.get(|| async { Err::<i32, _>(ApiError::Unavailable("down".into())) }).await.is_err());
+        assert_eq!(off.get(|| async { Ok(3) }).await.unwrap(), 3, "errors are not cached");
+    }
+
+    #[test]
+    fn facts() {
+        let view = SnapshotView::parse(
+            r#"{"systems": [{"id": 0}, {"id": 1}], "factions": [{"id": "F1", "name": "x"}, {"id": "L"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(view.systems, Some(2));
+        assert_eq!(view.factions, ["F1", "L"]);
+        assert_eq!(
+            &view.json[..],
+            br#"{"systems":[{"id":0},{"id":1}],"factions":[{"id":"F1","name":"x"},{"id":"L"}]}"#
+        );
+        let odd = SnapshotView::parse(r#"{"systems": 3}"#).unwrap();
+        assert_eq!((odd.systems, odd.factions.len()), (None, 0));
+        assert!(SnapshotView::parse("{").is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! The one shared state of every handler: store, configuration and the derived pieces
+//! (token keys, rate limiters, metrics, snapshot cache), behind one `Arc` so cloning per
+//! request is a reference-count bump.
+
+use std::sync::Arc;
+
+use sector_store::Store;
+
+use crate::config::ApiConfig;
+use crate::jwt::JwtKeys;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiters;
+use crate::read_cache::ReadCache;
+
+/// A configured (human-claimable) faction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactionInfo {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("game configuration: {0}")]
+    Game(#[from] sector_core::config::ConfigError),
+}
+
+pub struct AppState<S> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+struct Inner<S> {
+    store: S,
+    config: ApiConfig,
+    jwt: JwtKeys,
+    factions: Vec<FactionInfo>,
+    league_id: String,
+    metrics: Metrics,
+    limiters: RateLimiters,
+    reads: ReadCache,
+}
+
+impl<S: Store> AppState<S> {
+    pub fn new(store: S, config: ApiConfig) -> Result<Self, StateError> {
+        let factions = config
+            .game
+            .configured_factions()?
+            .into_iter()
+            .map(|f| FactionInfo { id: f.id, name: f.name })
+            .collect();
+        let inner = Inner {
+            jwt: JwtKeys::new(config.jwt_secret.expose(), config.jwt_ttl),
+            league_id: config.game.world.league_faction_id.clone(),
+            metrics: Metrics::new(),
+            limiters: RateLimiters::new(config.auth_rate, config.orders_rate),
+            reads: ReadCache::new(config.read_cache),
+            factions,
+            store,
+            config,
+        };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &ApiConfig {
+        &self.inner.config
+    }
+
+    pub fn jwt(&self) -> &JwtKeys {
+        &self.inner.jwt
+    }
+
+    /// Configured factions in configuration order.
+    pub fn factions(&self) -> &[FactionInfo] {
+        &self.inner.factions
+    }
+
+    /// The League's faction id (`world.league_faction_id`).
+    pub fn league_id(&self) -> &str {
+        &self.inner.league_id
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn limiters(&self) -> &RateLimiters {
+        &self.inner.limiters
+    }
+
+    /// Short-lived cached store reads (snapshot, bot-path claims).
+    pub fn reads(&self) -> &ReadCache {
+        &self.inner.reads
+    }
+
+    pub fn is_configured_faction(&self, id: &str) -> bool {
+        self.inner.factions.iter().any(|f| f.id == id)
+    }
+}
