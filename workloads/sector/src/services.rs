@@ -8,34 +8,9 @@ use sector_store::{Keys, RedisStore};
 
 use crate::telemetry::{self, LogFormat};
 
-/// Completes on SIGINT or SIGTERM (Kubernetes stops pods with SIGTERM).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutdown requested");
-}
+/// Completes on SIGINT or SIGTERM (Kubernetes stops pods with SIGTERM); one definition for
+/// every workload, kept with the API, whose standalone example needs it too.
+pub use sector_api::shutdown_signal;
 
 /// Connects to Redis, retrying while it is unavailable (it may start after us); a bad URL
 /// fails at once.
