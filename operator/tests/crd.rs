@@ -1,0 +1,138 @@
+//! The CRD: the committed YAML matches the Rust types, its schema is structural, its CEL rules
+//! accept and refuse what they should (evaluated with kube's CEL interpreter, as an API server
+//! would), and the example universes pass it.
+
+use std::path::PathBuf;
+
+use kube::CustomResourceExt;
+use sector_operator::crd::{self, SectorUniverse, structural};
+use serde_json::{Value, json};
+
+fn repo_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn schema() -> Value {
+    let crd = SectorUniverse::crd();
+    let schema = crd.spec.versions[0].schema.as_ref().and_then(|s| s.open_api_v3_schema.as_ref());
+    serde_json::to_value(schema.expect("derived CRDs carry a schema")).expect("schema serializes")
+}
+
+/// The schema as the committed file has it (what a cluster gets).
+fn committed_schema() -> Value {
+    let text = std::fs::read_to_string(repo_file(crd::CRD_PATH)).expect("crds/sectoruniverse.yaml exists");
+    let crd: Value = serde_yaml::from_str(&text).expect("the CRD file is YAML");
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone()
+}
+
+fn universe(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "sector.dev/v1alpha1", "kind": "SectorUniverse", "metadata": {"name": name}, "spec": spec})
+}
+
+fn check(object: &Value, old: Option<&Value>) -> Result<(), String> {
+    kube::core::cel::Validator::new().validate(&committed_schema(), object, old).map_err(|e| e.to_string())
+}
+
+#[test]
+fn committed_crd_matches_the_types() {
+    let committed =
+        std::fs::read_to_string(repo_file(crd::CRD_PATH)).expect("crds/sectoruniverse.yaml exists");
+    let generated = crd::crd_yaml().expect("CRD serializes");
+    assert!(
+        committed == generated,
+        "crds/sectoruniverse.yaml is stale: run `cargo run -p sector-operator --bin crdgen -- \
+         crds/sectoruniverse.yaml charts/sector-operator/crds/sectoruniverse.yaml`"
+    );
+}
+
+#[test]
+fn chart_ships_the_same_crd() {
+    let committed =
+        std::fs::read_to_string(repo_file(crd::CRD_PATH)).expect("crds/sectoruniverse.yaml exists");
+    let chart = std::fs::read_to_string(repo_file("charts/sector-operator/crds/sectoruniverse.yaml"))
+        .expect("the chart has the CRD");
+    assert!(
+        chart == committed,
+        "stale chart CRD: run crdgen with both paths (see committed_crd_matches_the_types)"
+    );
+}
+
+#[test]
+fn schema_is_structural() {
+    assert_eq!(structural::check(&schema()), Vec::<String>::new());
+}
+
+#[test]
+fn names_columns_and_subresources() {
+    let crd = SectorUniverse::crd();
+    assert_eq!(crd.spec.names.short_names, Some(vec!["su".to_owned(), "universe".to_owned()]));
+    assert_eq!(crd.spec.scope, "Namespaced");
+    let version = &crd.spec.versions[0];
+    let columns: Vec<&str> =
+        version.additional_printer_columns.iter().flatten().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["Phase", "Run", "Tick", "Paused", "BotsOnly", "Bots", "URL", "Age"]);
+    assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
+    // Every spec field explains itself to `kubectl explain`.
+    let spec = &schema()["properties"]["spec"]["properties"];
+    for (field, body) in spec.as_object().expect("spec has properties") {
+        assert!(
+            body.get("description").is_some_and(|d| d.as_str().is_some_and(|d| !d.is_empty())),
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn cel_bot_bounds() {
+    assert!(check(&universe("blue", json!({"bots": {"minReplicas": 2, "maxReplicas": 3}})), None).is_ok());
+    let err =
+        check(&universe("blue", json!({"bots": {"minReplicas": 5, "maxReplicas": 3}})), None).unwrap_err();
+    assert!(err.contains("bots.minReplicas must not exceed bots.maxReplicas"), "{err}");
+    // Against the default maximum (4).
+    assert!(check(&universe("blue", json!({"bots": {"minReplicas": 6}})), None).is_err());
+}
+
+#[test]
+fn cel_restart_generation_never_decreases() {
+    let old = universe("blue", json!({"restartGeneration": 3}));
+    assert!(check(&universe("blue", json!({"restartGeneration": 4})), Some(&old)).is_ok());
+    let err = check(&universe("blue", json!({"restartGeneration": 2})), Some(&old)).unwrap_err();
+    assert!(err.contains("may only increase"), "{err}");
+    assert!(check(&universe("blue", json!({})), Some(&old)).is_err(), "removing it counts as 0");
+}
+
+#[test]
+fn cel_seed_is_fixed_within_a_run() {
+    let old = universe("blue", json!({"world": {"seed": "a"}, "restartGeneration": 1}));
+    let same_run = universe("blue", json!({"world": {"seed": "b"}, "restartGeneration": 1}));
+    let err = check(&same_run, Some(&old)).unwrap_err();
+    assert!(err.contains("spec.world.seed is fixed within a run"), "{err}");
+    let new_run = universe("blue", json!({"world": {"seed": "b"}, "restartGeneration": 2}));
+    assert!(check(&new_run, Some(&old)).is_ok());
+    let other_change =
+        universe("blue", json!({"world": {"seed": "a", "systems": 40}, "restartGeneration": 1}));
+    assert!(check(&other_change, Some(&old)).is_ok());
+}
+
+#[test]
+fn cel_name_ingress_and_minter() {
+    assert!(check(&universe(&"a".repeat(41), json!({})), None).is_err());
+    assert!(check(&universe("Blue", json!({})), None).is_err());
+    let err = check(&universe("blue", json!({"ingress": {"enabled": true}})), None).unwrap_err();
+    assert!(err.contains("ingress.host is required"), "{err}");
+    assert!(
+        check(&universe("blue", json!({"ingress": {"enabled": true, "host": "b.example"}})), None).is_ok()
+    );
+    assert!(check(&universe("blue", json!({"minter": {"enabled": true}})), None).is_err());
+}
+
+#[test]
+fn examples_deserialize_and_pass_the_schema_rules() {
+    for file in ["examples/minimal.yaml", "examples/full.yaml"] {
+        let text = std::fs::read_to_string(repo_file(file)).expect("example exists");
+        let value: Value = serde_yaml::from_str(&text).expect("example is YAML");
+        let typed: SectorUniverse = serde_json::from_value(value.clone()).expect("example matches the types");
+        assert_eq!(sector_operator::validate::problems(&typed), Vec::<String>::new(), "{file}");
+        check(&value, None).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+}
