@@ -2,7 +2,10 @@
 # The whole test suite, as CI runs it, on a fresh machine of this kind (Debian, Rust
 # toolchain with cargo-nextest). Installs what the tests need, then checks formatting,
 # lints, runs every test (unit, property, golden-trace conformance, store conformance on
-# a real redis-server), schemathesis against the API's OpenAPI document and the conformance command over the shared golden traces.
+# a real redis-server), the web UI's unit tests and a browser end-to-end game in headless
+# chromium, the operator's packaging checks (helm, hadolint), schemathesis against the API's
+# OpenAPI document and the conformance command over the shared golden traces. The minter's
+# tests compile the award contract with solc-js and mint on a local ganache chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,14 +25,23 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 step "system packages"
-# Integration tests start their own redis-server on a free port (never a system service).
-if ! command -v redis-server >/dev/null 2>&1; then
+# Integration tests start their own redis-server on a free port (never a system service); the
+# browser test drives Debian's chromium.
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 redis-server --version
+/usr/bin/chromium --version
+
+step "node packages (npm ci: playwright-core, ethers, ganache, solc, helm)"
+node --version
+npm ci --no-fund --no-audit --loglevel=error
 
 step "format"
 cargo fmt --all --check
@@ -39,6 +51,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
+
+step "web UI unit tests (node --test)"
+node --test workloads/frontend/e2e/
+
+step "browser end-to-end (sector dev in headless chromium)"
+cargo build --quiet --locked -p sector
+SECTOR_BIN=target/debug/sector node workloads/frontend/e2e/play.mjs
+
+step "operator packaging (CRD copies, helm lint and template, hadolint)"
+scripts/operator-checks.sh
 
 step "API schema fuzzing (schemathesis against /openapi.json)"
 workloads/api/tests/schemathesis.sh

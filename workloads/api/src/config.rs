@@ -136,8 +136,15 @@ pub struct ApiConfig {
     pub orders_rate: Option<RateLimit>,
     /// `READ_CACHE_MS` (0 = read the store on every request).
     pub read_cache: Duration,
+    /// `TRUSTED_PROXY_HOPS`: reverse proxies in front of the API that append the address they
+    /// saw to `X-Forwarded-For` (the ingress, the frontend's `/api` proxy). Rate limits key on
+    /// the address that many hops back; 0 (the default) keys on the TCP peer.
+    pub trusted_proxy_hops: usize,
     /// The game tuning (`SIM_CONFIG` file, else the shipped defaults): configured factions.
     pub game: sector_core::Config,
+    /// `SECTOR_UNIVERSE_NAME` / `SECTOR_UNIVERSE_NAMESPACE`: the operator-managed
+    /// `SectorUniverse` whose spec `/admin/*` patches (`None`: write the control hash).
+    pub managed: Option<crate::control_writer::ManagedUniverse>,
 }
 
 impl ApiConfig {
@@ -257,11 +264,15 @@ impl ApiConfig {
                 600,
                 40,
             )?,
+            trusted_proxy_hops: env.number("TRUSTED_PROXY_HOPS", 0usize)?.unwrap_or(0),
             read_cache: env
                 .number("READ_CACHE_MS", 0u64)?
                 .map(Duration::from_millis)
                 .unwrap_or(DEFAULT_READ_CACHE),
             game,
+            managed: crate::control_writer::ManagedUniverse::from_lookup(|var| env.non_empty(var)).map_err(
+                |e| ConfigError::Invalid { var: "SECTOR_UNIVERSE_NAMESPACE", reason: e.to_string() },
+            )?,
         })
     }
 
@@ -291,6 +302,7 @@ const KNOWN: &[&str] = &[
     "RATE_LIMIT_ORDERS_PER_MINUTE",
     "RATE_LIMIT_ORDERS_BURST",
     "READ_CACHE_MS",
+    "TRUSTED_PROXY_HOPS",
     "SIM_CONFIG",
     "UNIVERSE_KEY",
     "HUMAN_FACTIONS_KEY",
@@ -302,6 +314,8 @@ const KNOWN: &[&str] = &[
     "SESSION_KEY_PREFIX",
     "ADDRESS_SESSION_PREFIX",
     "NONCE_KEY_PREFIX",
+    "SECTOR_UNIVERSE_NAME",
+    "SECTOR_UNIVERSE_NAMESPACE",
 ];
 
 fn is_known(name: &str) -> bool {

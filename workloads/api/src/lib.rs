@@ -15,6 +15,7 @@
 
 mod auth;
 mod config;
+pub mod control_writer;
 mod cors;
 mod error;
 mod json_text;
@@ -45,7 +46,7 @@ pub use error::ApiError;
 pub use openapi::ApiDoc;
 pub use server::{RunError, run, serve, shutdown_signal};
 pub use state::{AppState, FactionInfo, StateError};
-pub use wallet::login_message;
+pub use wallet::{DevWallet, login_message, normalize_address};
 
 /// The full API: routes plus tracing, metrics, CORS and the body size limit.
 pub fn router<S: Store>(state: AppState<S>) -> Router {

@@ -4,7 +4,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::routes::{admin, auth, events, factions, health, me, models, orders, snapshot};
+use crate::routes::{admin, auth, events, factions, health, leaderboard, me, models, orders, snapshot};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use crate::routes::{admin, auth, events, factions, health, me, models, orders, s
         me::me,
         factions::list,
         factions::claim,
+        leaderboard::get_leaderboard,
         snapshot::get_snapshot,
         events::list,
         orders::post_orders,

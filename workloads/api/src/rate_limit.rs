@@ -45,6 +45,7 @@ pub struct RateLimiters {
     auth: Option<DefaultKeyedRateLimiter<IpAddr>>,
     orders: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checks: AtomicU64,
+    trusted_proxy_hops: usize,
 }
 
 fn limiter(limit: Option<RateLimit>) -> Option<DefaultKeyedRateLimiter<IpAddr>> {
@@ -55,8 +56,8 @@ fn limiter(limit: Option<RateLimit>) -> Option<DefaultKeyedRateLimiter<IpAddr>> 
 }
 
 impl RateLimiters {
-    pub fn new(auth: Option<RateLimit>, orders: Option<RateLimit>) -> Self {
-        Self { auth: limiter(auth), orders: limiter(orders), checks: AtomicU64::new(0) }
+    pub fn new(auth: Option<RateLimit>, orders: Option<RateLimit>, trusted_proxy_hops: usize) -> Self {
+        Self { auth: limiter(auth), orders: limiter(orders), checks: AtomicU64::new(0), trusted_proxy_hops }
     }
 
     /// `Err(wait)` when `ip` has used up its allowance in `scope`.
@@ -73,16 +74,36 @@ impl RateLimiters {
     }
 }
 
-/// The peer's IP; requests served without connection info (in-process tests) share one key.
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions()
+/// The client's IP: the peer, or with `hops` trusted proxies in front, the address the
+/// outermost of them saw (each appends its peer to `X-Forwarded-For`; entries further left
+/// came from the client and are not trusted). Requests served without connection info
+/// (in-process tests) share one key.
+fn client_ip(req: &Request, hops: usize) -> IpAddr {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if hops == 0 {
+        return peer;
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    // The chain as the API sees it: forwarded entries, then the peer (the innermost proxy).
+    match forwarded.len().checked_sub(hops) {
+        Some(index) => forwarded[index].parse().unwrap_or(peer),
+        None => forwarded.first().and_then(|ip| ip.parse().ok()).unwrap_or(peer),
+    }
 }
 
 async fn limit<S: Store>(state: &AppState<S>, scope: Scope, req: Request, next: Next) -> Response {
-    match state.limiters().check(scope, client_ip(&req)) {
+    match state.limiters().check(scope, client_ip(&req, state.limiters().trusted_proxy_hops)) {
         Ok(()) => next.run(req).await,
         Err(retry_after) => {
             state.metrics().rate_limited(scope);
@@ -110,7 +131,7 @@ mod tests {
 
     #[test]
     fn burst_then_refusal_per_ip() {
-        let limiters = RateLimiters::new(Some(RateLimit { per_minute: 60, burst: 2 }), None);
+        let limiters = RateLimiters::new(Some(RateLimit { per_minute: 60, burst: 2 }), None, 0);
         let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
         assert!(limiters.check(Scope::Auth, a).is_ok());
@@ -119,5 +140,27 @@ mod tests {
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
         assert!(limiters.check(Scope::Auth, b).is_ok(), "per IP");
         assert!(limiters.check(Scope::Orders, a).is_ok(), "orders limit off");
+    }
+
+    fn request(forwarded: Option<&str>) -> Request {
+        let mut builder = axum::http::Request::builder();
+        if let Some(value) = forwarded {
+            builder = builder.header("x-forwarded-for", value);
+        }
+        let mut req = builder.body(axum::body::Body::empty()).unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 9], 5000))));
+        req
+    }
+
+    #[test]
+    fn the_client_address_behind_trusted_proxies() {
+        let peer: IpAddr = "10.0.0.9".parse().unwrap();
+        assert_eq!(client_ip(&request(Some("1.2.3.4")), 0), peer, "no trusted proxy: the peer");
+        assert_eq!(client_ip(&request(Some("1.2.3.4")), 1), "1.2.3.4".parse::<IpAddr>().unwrap());
+        // A client-supplied entry on the left is ignored; the proxy appended the real address.
+        assert_eq!(client_ip(&request(Some("6.6.6.6, 1.2.3.4")), 1), "1.2.3.4".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(&request(Some("1.2.3.4, 10.1.1.1")), 2), "1.2.3.4".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(&request(None), 1), peer, "reached directly: the peer");
+        assert_eq!(client_ip(&request(Some("garbage")), 1), peer);
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sector_store::Store;
 
 use crate::config::ApiConfig;
+use crate::control_writer::ControlWriter;
 use crate::jwt::JwtKeys;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiters;
@@ -23,6 +24,8 @@ pub struct FactionInfo {
 pub enum StateError {
     #[error("game configuration: {0}")]
     Game(#[from] sector_core::config::ConfigError),
+    #[error("admin control: {0}")]
+    Control(#[from] crate::control_writer::ControlWriterError),
 }
 
 pub struct AppState<S> {
@@ -44,10 +47,21 @@ struct Inner<S> {
     metrics: Metrics,
     limiters: RateLimiters,
     reads: ReadCache,
+    control: ControlWriter,
 }
 
 impl<S: Store> AppState<S> {
     pub fn new(store: S, config: ApiConfig) -> Result<Self, StateError> {
+        let control = ControlWriter::for_universe(config.managed.as_ref())?;
+        Self::with_control_writer(store, config, control)
+    }
+
+    /// As [`Self::new`], with an explicit destination for admin actions (tests, tools).
+    pub fn with_control_writer(
+        store: S,
+        config: ApiConfig,
+        control: ControlWriter,
+    ) -> Result<Self, StateError> {
         let factions = config
             .game
             .configured_factions()?
@@ -58,8 +72,9 @@ impl<S: Store> AppState<S> {
             jwt: JwtKeys::new(config.jwt_secret.expose(), config.jwt_ttl),
             league_id: config.game.world.league_faction_id.clone(),
             metrics: Metrics::new(),
-            limiters: RateLimiters::new(config.auth_rate, config.orders_rate),
+            limiters: RateLimiters::new(config.auth_rate, config.orders_rate, config.trusted_proxy_hops),
             reads: ReadCache::new(config.read_cache),
+            control,
             factions,
             store,
             config,
@@ -73,6 +88,11 @@ impl<S: Store> AppState<S> {
 
     pub fn config(&self) -> &ApiConfig {
         &self.inner.config
+    }
+
+    /// Where `/admin/*` actions go: the control hash, or the managed `SectorUniverse`.
+    pub fn control_writer(&self) -> &ControlWriter {
+        &self.inner.control
     }
 
     pub fn jwt(&self) -> &JwtKeys {

@@ -9,6 +9,40 @@ pub fn login_message(address: &str, nonce: &str) -> String {
     format!("Sector login\nAddress: {address}\nNonce: {nonce}")
 }
 
+/// A throw-away wallet for `sector dev`'s admin: printed so a developer can import it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DevWallet {
+    /// `0x` + 64 hex digits.
+    pub private_key: String,
+    /// Lower-case `0x` address.
+    pub address: String,
+}
+
+impl std::fmt::Debug for DevWallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevWallet").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+impl DevWallet {
+    /// A new random key pair.
+    pub fn random() -> Result<Self, String> {
+        loop {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret).map_err(|e| format!("no entropy for a dev wallet: {e}"))?;
+            // Out-of-range scalars (probability ~2^-128) are simply drawn again.
+            if let Ok(key) = ethers_core::k256::ecdsa::SigningKey::from_slice(&secret) {
+                let address = ethers_core::utils::secret_key_to_address(&key);
+                let private_key: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+                return Ok(Self {
+                    private_key: format!("0x{private_key}"),
+                    address: format!("{address:#x}"),
+                });
+            }
+        }
+    }
+}
+
 /// Trims and lower-cases `raw`; `Some` only for `0x` followed by exactly 40 hex digits (the
 /// reference accepted any 42-character string starting with `0x`, KNOWN_DEFECTS A7).
 pub fn normalize_address(raw: &str) -> Option<String> {
@@ -69,6 +103,25 @@ mod tests {
         assert_eq!(normalize_address("0xzz23456789abcdef0123456789abcdef01234567"), None, "hex checked (A7)");
         assert_eq!(normalize_address("1x0123456789abcdef0123456789abcdef01234567"), None);
         assert_eq!(normalize_address("0x0123456789abcdef0123456789abcdef012345678"), None);
+    }
+
+    #[test]
+    fn dev_wallets_sign_for_their_address() {
+        use ethers_core::k256::ecdsa::SigningKey;
+        let wallet = DevWallet::random().unwrap();
+        assert_eq!(normalize_address(&wallet.address).as_deref(), Some(wallet.address.as_str()));
+        assert_ne!(DevWallet::random().unwrap().address, wallet.address);
+        let secret: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&wallet.private_key[2 + 2 * i..4 + 2 * i], 16).unwrap())
+            .collect();
+        let key = SigningKey::from_slice(&secret).unwrap();
+        let message = login_message(&wallet.address, "n");
+        let hash = ethers_core::utils::hash_message(message.as_bytes());
+        let (signature, recovery) = key.sign_prehash_recoverable(hash.as_bytes()).unwrap();
+        let hex: String = signature.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let signature = format!("0x{hex}{:02x}", 27 + recovery.to_byte());
+        assert_eq!(recover_signer(&message, &signature).unwrap(), wallet.address);
+        assert!(!format!("{wallet:?}").contains(&wallet.private_key[2..]), "the key stays out of logs");
     }
 
     #[test]

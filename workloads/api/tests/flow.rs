@@ -50,7 +50,10 @@ async fn login_claim_order_snapshot_events_logout() {
     assert_eq!(verify.status, StatusCode::OK, "{:?}", verify.body);
     let token = verify.body["token"].as_str().unwrap().to_owned();
     let me = api.get("/me", Some(&token)).await;
-    assert_eq!(me.body, json!({"address": wallet.address, "faction": null, "universe_id": "1"}));
+    assert_eq!(
+        me.body,
+        json!({"address": wallet.address, "faction": null, "universe_id": "1", "is_admin": false})
+    );
 
     // Claim, idempotent re-claim (G3), no second faction.
     let claim = api.post("/factions/claim", Some(&token), json!({"faction": "F1"})).await;
@@ -153,6 +156,7 @@ async fn admin_actions_write_the_control_hash() {
     let api = redis_api(&[]).await;
     seed_world(&api.store).await;
     let admin = api.login(&Wallet::new(common::ADMIN)).await;
+    assert_eq!(api.get("/me", Some(&admin)).await.body["is_admin"], true);
     let player = api.login(&Wallet::new(2)).await;
     assert_eq!(
         api.post("/factions/claim", Some(&player), json!({"faction": "F3"})).await.status,

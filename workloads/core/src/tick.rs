@@ -316,6 +316,7 @@ impl World {
             if self.events.len() == EVENT_TEXTS_KEPT {
                 self.events.pop_front();
             }
+            ctx.summary.new_events.push(text.clone());
             self.events.push_back(text);
         }
         let mut highlights = std::mem::take(&mut ctx.highlights);

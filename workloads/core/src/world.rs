@@ -170,6 +170,8 @@ pub struct TickSummary {
     pub wins: Vec<u32>,
     pub losses: Vec<u32>,
     pub expansions: Vec<u32>,
+    /// The event texts this tick logged, in order (the tail of `World::events`).
+    pub new_events: Vec<String>,
 }
 
 impl TickSummary {

@@ -2,6 +2,7 @@
 
 pub mod bots;
 pub mod conformance;
+pub mod dev;
 pub mod map_config;
 pub mod preview;
 pub mod replay;

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sector::{bots, conformance, preview, replay, services, simulate, tournament};
+use sector::{bots, conformance, dev, preview, replay, services, simulate, tournament};
 
 #[derive(Parser)]
 #[command(name = "sector", version, about = "Sector: persistent real-time space-strategy universes")]
@@ -32,9 +32,18 @@ enum Command {
     /// Run the HTTP API: wallet login, claims, orders, snapshot, events, admin (configured
     /// from the environment, see WIRE.md §2.2 and workloads/api/README.md).
     Api,
+    /// Run the frontend worker: the web UI, `/ws` live feed, `/snapshot`, `/tail`, `/preview`
+    /// and the `/api/*` proxy (configured from the environment, see WIRE.md §2.5).
+    Frontend,
+    /// Run the whole game on this machine: simulation, bots, API and web UI in one process,
+    /// on an in-process store (or `--redis URL`). Prints the URL to open.
+    Dev(dev::DevArgs),
     /// Run a bot replica: plays the unclaimed factions it draws by rendezvous hashing
     /// (configured from the environment, see WIRE.md §2.4).
     Bot,
+    /// Run the award minter: mints an ERC-721 award to each run's human winner (drains the
+    /// universe's award queue) and serves `POST /mint` (see workloads/minter/src/config.rs).
+    Minter,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +61,9 @@ fn main() -> ExitCode {
         Command::Sim => services::sim().map(|()| ExitCode::SUCCESS),
         Command::Api => services::api().map(|()| ExitCode::SUCCESS),
         Command::Bot => services::bot().map(|()| ExitCode::SUCCESS),
+        Command::Minter => services::minter().map(|()| ExitCode::SUCCESS),
+        Command::Frontend => services::frontend().map(|()| ExitCode::SUCCESS),
+        Command::Dev(args) => dev::run(args).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

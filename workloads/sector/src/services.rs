@@ -70,3 +70,24 @@ pub fn api() -> Result<()> {
         Ok(())
     })
 }
+
+/// `sector frontend`: the web UI, `/ws`, `/snapshot`, `/tail`, `/preview` and the `/api/*`
+/// proxy (WIRE.md §2.5, §9).
+pub fn frontend() -> Result<()> {
+    run_service(|| async {
+        let config = sector_frontend::FrontendConfig::from_env().context("frontend configuration")?;
+        let redis = config.redis.clone().context("REDIS_URL is required")?;
+        let store = connect_redis(&redis.url, redis.keys).await?;
+        sector_frontend::run(store, config, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+/// `sector minter`: award tokens for run winners (WIRE.md §11, with real minting).
+pub fn minter() -> Result<()> {
+    run_service(|| async {
+        let config = sector_minter::MinterConfig::from_env().context("minter configuration")?;
+        sector_minter::run(config, shutdown_signal()).await?;
+        Ok(())
+    })
+}

@@ -26,11 +26,21 @@ pub fn snapshot_event(snapshot: &Snapshot) -> String {
     serde_json::to_string(&SnapshotEvent { kind: "snapshot", data: snapshot }).unwrap_or_default()
 }
 
+/// A delta plus the texts its tick logged (`new_events`, additive to WIRE.md §5.2: the delta's
+/// `events` repeats the last 30, so clients could not tell which lines are new, KNOWN_DEFECTS G2).
+#[derive(Serialize)]
+struct TickDelta<'a> {
+    #[serde(flatten)]
+    delta: Delta,
+    new_events: &'a [String],
+}
+
 /// The tick's event: a delta against the previous published frame, or a `snapshot` event when
 /// there is none (§5.1, §5.2).
-pub fn tick_event(prev: Option<&Snapshot>, curr: &Snapshot) -> String {
+pub fn tick_event(prev: Option<&Snapshot>, curr: &Snapshot, new_events: &[String]) -> String {
     match prev {
-        Some(prev) => serde_json::to_string(&Delta::between(prev, curr)).unwrap_or_default(),
+        Some(prev) => serde_json::to_string(&TickDelta { delta: Delta::between(prev, curr), new_events })
+            .unwrap_or_default(),
         None => snapshot_event(curr),
     }
 }
@@ -70,8 +80,12 @@ mod tests {
         let world = generator::generate(&config, 1).unwrap();
         let snap = world.snapshot();
         assert!(snapshot_event(&snap).starts_with(r#"{"type":"snapshot","data":{"tick_delay":"#));
-        assert!(tick_event(None, &snap).starts_with(r#"{"type":"snapshot""#));
-        let delta: serde_json::Value = serde_json::from_str(&tick_event(Some(&snap), &snap)).unwrap();
+        assert!(tick_event(None, &snap, &[]).starts_with(r#"{"type":"snapshot""#));
+        let lines = ["F1 captured #3".to_owned()];
+        let delta: serde_json::Value = serde_json::from_str(&tick_event(Some(&snap), &snap, &lines)).unwrap();
         assert_eq!(delta["type"], "delta");
+        assert_eq!(delta["new_events"], serde_json::json!(["F1 captured #3"]));
+        let typed: Delta = serde_json::from_value(delta).unwrap();
+        assert_eq!(typed, Delta::between(&snap, &snap), "the additive field leaves the delta intact");
     }
 }

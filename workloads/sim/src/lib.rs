@@ -37,6 +37,10 @@
 //!   commit of its own while paused); a new run's commit clears the claims of the new universe and
 //!   of the ended run. So claims change exactly when the run's data does, never by a worker that
 //!   lost the lease (only players and admins, through the API, change them unfenced).
+//! - **Awards** (`restart`): the commit that ends a decided run and publishes its `run_end` also
+//!   scores it: a leaderboard win for the winning faction and, when a human held it, for that
+//!   player's wallet plus an award job on `{p}:awards` for the minter (`sector minter`). The
+//!   sim never waits for the chain; being in the fenced commit, each run is scored exactly once.
 //! - **Events**: each tick appends a `delta` against the previous published frame, or a
 //!   `snapshot` event when this worker has published none since it took over (WIRE.md §5).
 //! - **Failure handling**: a tick is computed on a copy and adopted only after its commit

@@ -2,8 +2,12 @@
 //! (GAME_RULES.md §10.3). One fenced `run_start` commit writes everything: the `run_end` event
 //! of the ended run (if any), the new world's `snapshot` event, the snapshot hash, the saved
 //! state, the run's first applied-orders record (its seed), the universe id, the applied
-//! restart generation, the clearing of the claims of the new universe and of the ended run, and
-//! the consumption of the legacy restart request acted on (if any).
+//! restart generation, the clearing of the claims of the new universe and of the ended run, the
+//! consumption of the legacy restart request acted on (if any), and the ended run's score: a
+//! leaderboard win for the winning faction and, if a human held it, for that player plus an award
+//! job for the minter (read from the ended run's claims inside the commit, before they are
+//! cleared). Being part of the fenced commit that publishes `run_end`, a run is scored exactly
+//! once, whichever worker ends it and however often a failed commit is retried.
 
 use sector_core::snapshot::Snapshot;
 use sector_core::{World, generator};
@@ -163,6 +167,9 @@ pub(crate) async fn start_run<S: Store>(
     if let Some(run_end) = &run_end {
         commit = commit.event(run_end);
     }
+    if let (Some(previous), Some((tick, Some((winner, label))))) = (previous, &plan.ended) {
+        commit = commit.award(&previous.universe, winner, label, *tick);
+    }
     commit = commit
         .event(&snapshot_event)
         .snapshot(0, &snapshot_text)
@@ -180,6 +187,7 @@ pub(crate) async fn start_run<S: Store>(
         winner = plan.ended.as_ref().and_then(|(_, w)| w.as_ref()).map(|(id, _)| id.as_str()),
         applied_generation = plan.applied_generation,
         claims_cleared = receipt.claims_cleared,
+        awarded = receipt.awarded.as_deref(),
         legacy_request_consumed = receipt.restart_request_consumed,
         "new run started"
     );

@@ -59,14 +59,14 @@ pub(crate) async fn tick<S: Store>(
     let (orders, intake) = next.routes.prepare(&next.world, incoming.iter().cloned());
     let rule_rejections: Vec<&'static str> =
         orders.iter().filter_map(|o| next.world.order_rejection(o)).collect();
-    next.world.advance(&orders);
+    let summary = next.world.advance(&orders);
     // Every claimed faction is checked every tick, revoked before or not (F10 fix).
     let revoked = outcome::eliminated(&next.world, humans.iter().map(String::as_str));
     next.revoked.extend(revoked.iter().cloned());
     let tick = next.world.tick;
 
     let snapshot = next.world.snapshot();
-    let event = tick_event(s.memory.prev_frame.as_ref(), &snapshot);
+    let event = tick_event(s.memory.prev_frame.as_ref(), &snapshot, &summary.new_events);
     let applied_count = orders.len() - rule_rejections.len();
     let routed = intake.routed;
     let intake_rejections: Vec<&'static str> =

@@ -4,8 +4,8 @@
 //! One commit = one Lua script on Redis (one critical section in process): check the lease,
 //! validate, then append the events, append the tick's applied-orders record, save the snapshot
 //! hash and the full state, acknowledge the consumed orders, record the sim status, remove
-//! faction claims (eliminated factions, bots-only, a new run) and consume a legacy restart
-//! request. If the lease moved, nothing is written and the caller gets [`StoreError::Fenced`]:
+//! faction claims (eliminated factions, bots-only, a new run), consume a legacy restart
+//! request, and score a decided run (leaderboard, award job for a human winner). If the lease moved, nothing is written and the caller gets [`StoreError::Fenced`]:
 //! a worker that lost the lease can neither drop a claim nor swallow a restart request. Because the
 //! applied-orders log and the acknowledgements change together, "acked" always means "recorded
 //! in the log", which is what lets a standby (saved state + log records after its tick) and
@@ -50,6 +50,24 @@ pub struct Commit<'a> {
     /// [`crate::ControlStore::peek_restart_request`]): `{p}:restart` is deleted if it still holds
     /// exactly this value; a newer request written meanwhile is left for later.
     pub consume_restart_request: Option<&'a str>,
+    /// A decided run, scored in this commit (the one publishing its `run_end` event).
+    pub award: Option<RunAward<'a>>,
+}
+
+/// The winner of an ended run. The commit adds a win to the faction's leaderboard entry and, if a
+/// human held the faction in that run (its claim is read inside the commit, before any claim
+/// removal of the same commit), a win to the player's entry and an award job to the queue
+/// (see [`crate::AwardStore`], [`crate::LeaderboardStore`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunAward<'a> {
+    /// The run that ended (its claims name the winner's player).
+    pub universe: &'a str,
+    /// The winning faction's id.
+    pub faction: &'a str,
+    /// Its name (the `run_end` event's `winner_label`).
+    pub label: &'a str,
+    /// The last tick of the run.
+    pub tick: u64,
 }
 
 /// One applied-orders record: the tick number and the direct orders handed to the rules.
@@ -90,6 +108,8 @@ pub struct CommitReceipt {
     /// Whether `consume_restart_request` deleted the restart key (`false`: it was gone or held
     /// another value).
     pub restart_request_consumed: bool,
+    /// The player awarded for the run in `award` (`None`: no award, or no human held the winner).
+    pub awarded: Option<String>,
 }
 
 impl<'a> Commit<'a> {
@@ -108,6 +128,7 @@ impl<'a> Commit<'a> {
             revoke_claims: Vec::new(),
             clear_claims: Vec::new(),
             consume_restart_request: None,
+            award: None,
         }
     }
 
@@ -178,6 +199,13 @@ impl<'a> Commit<'a> {
         self
     }
 
+    /// Scores the ended run `universe` won by `faction` (named `label`) at `tick`: leaderboard
+    /// wins and, for a human winner, an award job.
+    pub fn award(mut self, universe: &'a str, faction: &'a str, label: &'a str, tick: u64) -> Self {
+        self.award = Some(RunAward { universe, faction, label, tick });
+        self
+    }
+
     /// Checks that need no stored data; run by both backends before touching anything. A commit
     /// needs no applied record: one with only a status or only claim removals is fine.
     pub(crate) fn validate(&self) -> StoreResult<()> {
@@ -192,6 +220,11 @@ impl<'a> Commit<'a> {
         }
         if self.clear_claims.iter().any(|u| u.is_empty()) {
             return Err(StoreError::invalid("commit", "universe of cleared claims must not be empty"));
+        }
+        if let Some(award) = &self.award
+            && (award.universe.is_empty() || award.faction.is_empty())
+        {
+            return Err(StoreError::invalid("commit", "award universe and faction must not be empty"));
         }
         Ok(())
     }

@@ -187,6 +187,36 @@ impl Keys {
     pub fn bot_members(&self) -> String {
         format!("{}:bots:members", self.prefix)
     }
+
+    /// Award jobs: a stream of runs won by a human-claimed faction, drained by the minter.
+    pub fn awards(&self) -> String {
+        format!("{}:awards", self.prefix)
+    }
+
+    /// Wins per player wallet address (sorted set, score = wins).
+    pub fn leaderboard_players(&self) -> String {
+        format!("{}:leaderboard:players", self.prefix)
+    }
+
+    /// Wins per faction id (sorted set, score = wins).
+    pub fn leaderboard_factions(&self) -> String {
+        format!("{}:leaderboard:factions", self.prefix)
+    }
+
+    /// The name each faction had when it last won (hash faction id → name).
+    pub fn leaderboard_faction_names(&self) -> String {
+        format!("{}:leaderboard:faction_names", self.prefix)
+    }
+
+    /// The minter's record of the award of one run (JSON), its idempotency key.
+    pub fn mint_record(&self, universe: &str, run: &str) -> String {
+        format!("{}:awards:minted:{universe}:{run}", self.prefix)
+    }
+
+    /// The lock a minter holds while it works on the award of one run.
+    pub fn mint_lock(&self, universe: &str, run: &str) -> String {
+        format!("{}:awards:lock:{universe}:{run}", self.prefix)
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +241,11 @@ mod tests {
         assert_eq!(k.legacy_bots_only("3"), "sector:bots_only:3");
         assert_eq!(k.legacy_restart(), "sector:restart");
         assert_eq!(k.order_group(), "sim");
+        assert_eq!(k.awards(), "sector:awards");
+        assert_eq!(k.leaderboard_players(), "sector:leaderboard:players");
+        assert_eq!(k.leaderboard_factions(), "sector:leaderboard:factions");
+        assert_eq!(k.mint_record("blue", "5"), "sector:awards:minted:blue:5");
+        assert_eq!(k.mint_lock("blue", "5"), "sector:awards:lock:blue:5");
     }
 
     #[test]

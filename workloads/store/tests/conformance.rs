@@ -92,4 +92,8 @@ conformance! {
     sessions::sessions_create_read_and_revoke,
     sessions::sessions_expire,
     members::members_heartbeat_expire_and_leave,
+    awards::run_end_queues_an_award_for_a_human_winner_only,
+    awards::refused_commit_scores_nothing,
+    awards::leaderboard_sorts_by_wins_then_key_and_limits,
+    awards::mint_records_are_written_only_under_the_lock,
 }

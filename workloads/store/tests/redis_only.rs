@@ -305,3 +305,71 @@ fn missing_redis_server_error_says_how_to_install() {
     let message = sector_store::testing::TestingError::NotInstalled.to_string();
     assert!(message.contains("apt-get install -y redis-server"), "{message}");
 }
+
+/// The award queue, leaderboard and mint keys and shapes other readers (ops, the UI's backend)
+/// rely on; a foreign queue entry decodes as "no award" instead of failing the read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn award_keys_and_shapes() {
+    let (server, mut raw) = start().await;
+    let s = store(&server, Keys::default()).await;
+    let lease = ok(s.acquire_lease("sim", ms(60_000)).await, "lease").expect("free");
+    ok(s.claim_faction("4", "0xAA", "F1").await, "claim");
+    let commit = Commit::run_start("5").clear_claims_of("4").award("4", "F1", "Empire \"Ω\"", 12);
+    assert_eq!(ok(s.commit(&lease, &commit).await, "commit").awarded.as_deref(), Some("0xaa"));
+
+    let players: Vec<(String, f64)> =
+        raw.zrange_withscores("sector:leaderboard:players", 0, -1).await.expect("players zset");
+    let factions: Vec<(String, f64)> =
+        raw.zrange_withscores("sector:leaderboard:factions", 0, -1).await.expect("factions zset");
+    let name: String = raw.hget("sector:leaderboard:faction_names", "F1").await.expect("names hash");
+    assert_eq!((players, factions), (vec![("0xaa".to_owned(), 1.0)], vec![("F1".to_owned(), 1.0)]));
+    assert_eq!(name, "Empire \"Ω\"");
+    let entries: redis::streams::StreamRangeReply =
+        raw.xrange_all("sector:awards").await.expect("award stream");
+    assert_eq!(entries.ids.len(), 1);
+    let data: String = entries.ids[0].get("data").expect("data field");
+    let job: serde_json::Value = serde_json::from_str(&data).expect("JSON");
+    assert_eq!(
+        job,
+        serde_json::json!({"universe_id": "4", "winner": "F1", "winner_label": "Empire \"Ω\"", "tick": 12,
+            "address": "0xaa", "faction": "F1"})
+    );
+
+    let _: String = raw.xadd("sector:awards", "*", &[("other", "x")]).await.expect("xadd");
+    let jobs = ok(s.pending_awards(10).await, "queue");
+    assert_eq!(jobs.iter().map(|j| j.award.is_some()).collect::<Vec<_>>(), [true, false]);
+
+    assert!(ok(s.lock_mint("blue", "4", "m1", ms(60_000)).await, "lock"));
+    ok(s.put_mint_record("blue", "4", "m1", "{}").await, "record");
+    let record: String = raw.get("sector:awards:minted:blue:4").await.expect("record key");
+    let ttl: i64 = raw.pttl("sector:awards:minted:blue:4").await.expect("pttl");
+    assert_eq!((record.as_str(), ttl), ("{}", -1), "records never expire");
+    let lock_ttl: i64 = raw.pttl("sector:awards:lock:blue:4").await.expect("pttl");
+    assert!(lock_ttl > 0, "locks expire");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_with_wrongly_typed_award_keys_writes_nothing() {
+    let (server, mut raw) = start().await;
+    let s = store(&server, Keys::default()).await;
+    let lease = ok(s.acquire_lease("sim", ms(60_000)).await, "lease").expect("free");
+    ok(s.claim_faction("1", "0xaa", "F1").await, "claim");
+    let keys = [
+        "sector:leaderboard:players",
+        "sector:leaderboard:factions",
+        "sector:leaderboard:faction_names",
+        "sector:awards",
+    ];
+    for key in keys {
+        let _: () = raw.rpush(key, "x").await.expect("rpush");
+        let commit = Commit::run_start("2").event("{}").clear_claims_of("1").award("1", "F1", "Empire", 3);
+        match s.commit(&lease, &commit).await {
+            Err(StoreError::Invalid { reason, .. }) => assert!(reason.contains(key), "{key}: {reason}"),
+            other => panic!("{key}: expected Invalid, got {other:?}"),
+        }
+        let _: () = raw.del(key).await.expect("del");
+    }
+    assert_eq!(ok(s.event_stream_len().await, "events"), 0);
+    assert_eq!(ok(s.faction_of("1", "0xaa").await, "claim kept"), Some("F1".into()));
+    assert_eq!(ok(s.leaderboard(10).await, "board"), sector_store::Leaderboard::default());
+}

@@ -1,9 +1,10 @@
 //! Admin control (WIRE.md §8.10–§8.13), for addresses in `ADMIN_ADDRESSES` only (A1).
-//! Actions write the control hash the sim obeys (`ControlStore::update_control`).
+//! Actions go through the state's [`crate::control_writer::ControlWriter`]: the control hash the
+//! sim obeys, or, in an operator-managed universe, the `SectorUniverse` spec.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use sector_store::{ControlPatch, Store};
+use sector_store::Store;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -83,20 +84,7 @@ pub async fn restart<S: Store>(
     }
     let store = state.store();
     let universe = store.universe_id().await?;
-    let control = store.control(&universe).await?;
-    // Above both the requested and the applied generation, so the sim sees a new request.
-    let generation = control
-        .restart_generation
-        .max(control.status.applied_restart_generation.unwrap_or(0))
-        .saturating_add(1);
-    store
-        .update_control(&ControlPatch {
-            paused: Some(false),
-            bots_only: Some(false),
-            restart_generation: Some(generation),
-            restart_seed: Some(seed.clone()),
-        })
-        .await?;
+    let generation = state.control_writer().restart(store, seed.clone()).await?;
     let next = next_universe(&universe);
     tracing::info!(admin = %admin.address, generation, ?seed, next, "restart requested");
     Ok(Json(RestartResponse { status: "queued".into(), universe_id: next }))
@@ -116,9 +104,7 @@ pub async fn bots_only<S: Store>(
 ) -> Result<Json<BotsOnlyResponse>, ApiError> {
     let store = state.store();
     let universe = store.universe_id().await?;
-    // Flag first: the claim script checks it atomically, so no claim can land after the clear.
-    store.update_control(&ControlPatch { bots_only: Some(true), ..ControlPatch::default() }).await?;
-    let cleared = store.clear_claims(&universe).await?;
+    let cleared = state.control_writer().bots_only(store, &universe).await?;
     tracing::info!(admin = %admin.address, universe, cleared, "bots-only run");
     Ok(Json(BotsOnlyResponse { status: "ok".into(), universe_id: universe }))
 }
@@ -162,9 +148,9 @@ pub async fn set_pause<S: Store>(
     let universe = store.universe_id().await?;
     let paused = match requested {
         Some(p) => p,
-        None => !store.control(&universe).await?.paused,
+        None => !state.control_writer().paused(store, &universe).await?,
     };
-    store.update_control(&ControlPatch { paused: Some(paused), ..ControlPatch::default() }).await?;
+    state.control_writer().set_paused(store, paused).await?;
     tracing::info!(admin = %admin.address, paused, "pause set");
     Ok(Json(PauseResponse { paused, universe_id: universe }))
 }

@@ -17,6 +17,9 @@ pub struct MeResponse {
     /// The faction claimed in the current universe.
     pub faction: Option<String>,
     pub universe_id: String,
+    /// Whether this address may use `/admin/*` (additive: the UI shows admin controls only
+    /// to admins).
+    pub is_admin: bool,
 }
 
 /// The signed-in player and their faction.
@@ -32,5 +35,6 @@ pub async fn me<S: Store>(
 ) -> Result<Json<MeResponse>, ApiError> {
     let universe_id = state.store().universe_id().await?;
     let faction = state.store().faction_of(&universe_id, &player.address).await?;
-    Ok(Json(MeResponse { address: player.address, faction, universe_id }))
+    let is_admin = state.config().is_admin(&player.address);
+    Ok(Json(MeResponse { address: player.address, faction, universe_id, is_admin }))
 }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod factions;
 pub mod fallback;
 pub mod health;
+pub mod leaderboard;
 pub mod me;
 pub mod models;
 pub mod orders;
@@ -32,6 +33,7 @@ pub const PATHS: &[&str] = &[
     "/me",
     "/factions",
     "/factions/claim",
+    "/leaderboard",
     "/snapshot",
     "/events",
     "/orders",
@@ -58,6 +60,7 @@ pub fn routes<S: Store>(state: AppState<S>) -> Router {
         .route("/me", get(me::me::<S>))
         .route("/factions", get(factions::list::<S>))
         .route("/factions/claim", post(factions::claim::<S>))
+        .route("/leaderboard", get(leaderboard::get_leaderboard::<S>))
         .route("/snapshot", get(snapshot::get_snapshot::<S>))
         .route("/events", get(events::list::<S>))
         .route("/admin/restart", post(admin::restart::<S>))

@@ -27,6 +27,11 @@ impl UniverseClaims {
         player
     }
 
+    /// The player holding `faction`.
+    pub(super) fn player(&self, faction: &str) -> Option<&String> {
+        self.faction_player.get(faction)
+    }
+
     /// How many factions are claimed.
     pub(super) fn len(&self) -> u64 {
         self.faction_player.len() as u64

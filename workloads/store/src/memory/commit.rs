@@ -1,6 +1,7 @@
 //! The fenced commit in memory: check everything, then write everything, under one lock.
 
 use super::{MemoryStore, live};
+use crate::awards::{AWARD_QUEUE_MAX_LEN, Award};
 use crate::commit::{AppliedRecord, Commit, CommitReceipt, CommitStore, SavedState, tick_not_after};
 use crate::control::status_fields;
 use crate::error::StoreResult;
@@ -54,6 +55,31 @@ impl CommitStore for MemoryStore {
                     state.control.insert(name.to_owned(), value);
                 }
             }
+            // Scored before any claim removal below, which may remove the winner's claim.
+            let awarded = commit.award.and_then(|award| {
+                *state.faction_wins.entry(award.faction.to_owned()).or_insert(0) += 1;
+                state.faction_names.insert(award.faction.to_owned(), award.label.to_owned());
+                let player = state.claims.get(award.universe)?.player(award.faction)?.clone();
+                *state.player_wins.entry(player.clone()).or_insert(0) += 1;
+                let job = Award {
+                    universe_id: award.universe.to_owned(),
+                    winner: award.faction.to_owned(),
+                    winner_label: award.label.to_owned(),
+                    tick: award.tick,
+                    address: player.clone(),
+                    faction: award.faction.to_owned(),
+                };
+                // An `Award` is strings and a number: serializing it cannot fail.
+                state.awards.append(&serde_json::to_string(&job).unwrap_or_default());
+                state.awards.trim_to(AWARD_QUEUE_MAX_LEN);
+                tracing::info!(
+                    universe = award.universe,
+                    faction = award.faction,
+                    player,
+                    "run award queued"
+                );
+                Some(player)
+            });
             let revoked = match state.claims.get_mut(commit.universe) {
                 Some(claims) => commit.revoke_claims.iter().map(|f| claims.revoke(f)).collect(),
                 None => vec![None; commit.revoke_claims.len()],
@@ -66,7 +92,7 @@ impl CommitStore for MemoryStore {
             if restart_request_consumed {
                 state.legacy_restart = None;
             }
-            CommitReceipt { event_ids, acked, revoked, claims_cleared, restart_request_consumed }
+            CommitReceipt { event_ids, acked, revoked, claims_cleared, restart_request_consumed, awarded }
         };
         if !receipt.event_ids.is_empty() {
             self.inner.events_appended.notify_waiters();

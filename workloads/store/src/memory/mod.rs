@@ -6,12 +6,15 @@
 //! tokio recommends for short critical sections. Waiting (blocking stream reads) uses tokio's
 //! `Notify` and timers. TTLs are checked lazily against tokio's clock.
 
+mod awards;
 mod claims;
 mod commit;
 mod control;
 mod events;
+mod leaderboard;
 mod lease;
 mod members;
+mod mints;
 mod orders;
 mod sessions;
 mod snapshot;
@@ -103,6 +106,15 @@ struct State {
     sessions: HashMap<String, Expiring<String>>,
     address_sessions: HashMap<String, Expiring<BTreeSet<String>>>,
     members: HashMap<String, Instant>,
+    /// The award queue (`{p}:awards`).
+    awards: MemStream,
+    /// Wins per player address and per faction, and the faction names at their last win.
+    player_wins: HashMap<String, u64>,
+    faction_wins: HashMap<String, u64>,
+    faction_names: HashMap<String, String>,
+    /// Mint records and locks, keyed by (universe, run).
+    mint_records: HashMap<(String, String), String>,
+    mint_locks: HashMap<(String, String), Expiring<String>>,
 }
 
 impl MemoryStore {

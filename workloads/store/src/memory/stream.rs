@@ -76,6 +76,11 @@ impl MemStream {
         }
     }
 
+    /// Removes one entry (XDEL); whether it was there.
+    pub(super) fn remove(&mut self, id: EntryId) -> bool {
+        self.entries.remove(&id).is_some()
+    }
+
     /// Drops entries with id < `floor`.
     pub(super) fn trim_before(&mut self, floor: EntryId) {
         self.entries = self.entries.split_off(&floor);

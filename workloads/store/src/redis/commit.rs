@@ -4,6 +4,7 @@ use ::redis::{Value, cmd};
 
 use super::scripts::COMMIT;
 use super::{RedisStore, reply};
+use crate::awards::AWARD_QUEUE_MAX_LEN;
 use crate::commit::{AppliedRecord, Commit, CommitReceipt, CommitStore, SavedState, tick_not_after};
 use crate::control::status_fields;
 use crate::error::{StoreError, StoreResult};
@@ -32,6 +33,11 @@ impl CommitStore for RedisStore {
         for universe in &commit.clear_claims {
             inv.key(keys.human_factions(universe));
         }
+        inv.key(keys.leaderboard_players())
+            .key(keys.leaderboard_factions())
+            .key(keys.leaderboard_faction_names())
+            .key(keys.awards());
+        let award = commit.award.as_ref();
         inv.arg(lease.value())
             .arg(commit.universe)
             .arg(if commit.start_run { "1" } else { "0" })
@@ -51,7 +57,13 @@ impl CommitStore for RedisStore {
             .arg(keys.faction_player_prefix())
             .arg(keys.player_faction_prefix())
             .arg(commit.revoke_claims.len())
-            .arg(commit.clear_claims.len());
+            .arg(commit.clear_claims.len())
+            .arg(if award.is_some() { "1" } else { "0" })
+            .arg(award.map(|a| a.universe).unwrap_or_default())
+            .arg(award.map(|a| a.faction).unwrap_or_default())
+            .arg(award.map(|a| a.label).unwrap_or_default())
+            .arg(award.map(|a| a.tick).unwrap_or_default())
+            .arg(AWARD_QUEUE_MAX_LEN);
         for event in &commit.events {
             inv.arg(*event);
         }
@@ -73,17 +85,33 @@ impl CommitStore for RedisStore {
                 let count = |i: usize| parts.get(i).and_then(reply::int).and_then(|n| u64::try_from(n).ok());
                 let (acked, claims_cleared) = (count(1).unwrap_or(0), count(2).unwrap_or(0));
                 let restart_request_consumed = count(3) == Some(1);
+                let awarded = parts.get(4).and_then(reply::text).filter(|player| !player.is_empty());
                 let n_events = commit.events.len();
-                if parts.len() != 4 + n_events + commit.revoke_claims.len() {
+                if parts.len() != 5 + n_events + commit.revoke_claims.len() {
                     return Err(StoreError::invalid("commit reply", format!("{parts:?}")));
                 }
                 let event_ids =
-                    parts[4..4 + n_events].iter().map(reply::entry_id).collect::<StoreResult<Vec<_>>>()?;
-                let revoked = parts[4 + n_events..]
+                    parts[5..5 + n_events].iter().map(reply::entry_id).collect::<StoreResult<Vec<_>>>()?;
+                let revoked = parts[5 + n_events..]
                     .iter()
                     .map(|v| reply::text(v).filter(|player| !player.is_empty()))
                     .collect();
-                Ok(CommitReceipt { event_ids, acked, revoked, claims_cleared, restart_request_consumed })
+                if let (Some(award), Some(player)) = (award, &awarded) {
+                    tracing::info!(
+                        universe = award.universe,
+                        faction = award.faction,
+                        player,
+                        "run award queued"
+                    );
+                }
+                Ok(CommitReceipt {
+                    event_ids,
+                    acked,
+                    revoked,
+                    claims_cleared,
+                    restart_request_consumed,
+                    awarded,
+                })
             }
             Some(0) => {
                 tracing::warn!(holder = lease.holder, token = lease.token, "commit refused: lease lost");

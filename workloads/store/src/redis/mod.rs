@@ -9,13 +9,16 @@
 //! command delays every command queued behind it, which would stall the sim's writes behind a
 //! reader's wait.
 
+mod awards;
 mod claims;
 mod commit;
 mod control;
 mod errors;
 mod events;
+mod leaderboard;
 mod lease;
 mod members;
+mod mints;
 mod orders;
 mod reply;
 mod scripts;

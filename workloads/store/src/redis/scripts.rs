@@ -26,3 +26,5 @@ script!(SESSION_REVOKE, "lua/session_revoke.lua");
 script!(SESSION_REVOKE_ALL, "lua/session_revoke_all.lua");
 script!(MEMBERS_HEARTBEAT, "lua/members_heartbeat.lua");
 script!(MEMBERS_LIVE, "lua/members_live.lua");
+script!(LEADERBOARD, "lua/leaderboard.lua");
+script!(MINT_RECORD_PUT, "lua/mint_record_put.lua");

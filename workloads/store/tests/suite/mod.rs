@@ -1,5 +1,6 @@
 //! Generic behaviour tests; each takes a fresh, empty store.
 
+pub mod awards;
 pub mod claims;
 pub mod commit;
 pub mod control;

@@ -2,16 +2,20 @@
 -- nothing (a Lua error after a write would leave a partial commit: Redis does not roll back).
 -- KEYS: 1 lease, 2 events, 3 applied log, 4 snapshot hash, 5 state hash, 6 orders, 7 control,
 --       8 universe id, 9 legacy restart request, 10 human factions set of the commit's universe,
---       then the human factions sets of the universes whose claims are cleared.
+--       then the human factions sets of the universes whose claims are cleared, then the award
+--       keys: players leaderboard, factions leaderboard, faction names, award queue.
 -- ARGV: 1 lease value, 2 universe, 3 start_run '1'/'0', 4 event max len, 5 #events,
 --       6 applied tick ('' = none), 7 applied JSON, 8 snapshot tick ('' = none), 9 snapshot JSON,
 --       10 state tick ('' = none), 11 state data, 12 group, 13 #acks, 14 #status pairs,
 --       15 consume restart request '1'/'0', 16 its expected value, 17 faction->player key prefix,
 --       18 player->faction key prefix, 19 #revoked factions, 20 #cleared universes,
+--       21 award '1'/'0', 22 its ended universe, 23 winning faction, 24 its name, 25 last tick,
+--       26 award queue max len,
 --       then the events, the ack ids, the status field/value pairs, the revoked factions and the
 --       cleared universes.
--- Returns {1, acked, claims cleared, restart consumed 0/1, event ids..., revoked players ('' =
--- none)...} | {0} fenced | {-1, last tick} stale tick | {-2, key} bad type
+-- Returns {1, acked, claims cleared, restart consumed 0/1, awarded player ('' = none), event
+-- ids..., revoked players ('' = none)...} | {0} fenced | {-1, last tick} stale tick | {-2, key} bad
+-- type
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {0}
 end
@@ -22,8 +26,11 @@ local n_status = tonumber(ARGV[14])
 local consume = ARGV[15] == '1'
 local n_revoke = tonumber(ARGV[19])
 local n_clear = tonumber(ARGV[20])
-local revoke_pos = 21 + n_events + n_ack + 2 * n_status
+local award = ARGV[21] == '1'
+local first_var = 27
+local revoke_pos = first_var + n_events + n_ack + 2 * n_status
 local clear_pos = revoke_pos + n_revoke
+local award_keys = 10 + n_clear
 
 local function wrong_type(key, want)
   local t = redis.call('TYPE', key)['ok']
@@ -45,6 +52,14 @@ end
 for j = 1, n_clear do
   if wrong_type(KEYS[10 + j], 'set') then
     return {-2, KEYS[10 + j]}
+  end
+end
+if award then
+  local award_types = {'zset', 'zset', 'hash', 'stream'}
+  for i = 1, 4 do
+    if wrong_type(KEYS[award_keys + i], award_types[i]) then
+      return {-2, KEYS[award_keys + i]}
+    end
   end
 end
 
@@ -85,6 +100,12 @@ for j = 1, n_clear do
     end
   end
 end
+if award then
+  local bad = bad_claim_keys(ARGV[22], ARGV[23])
+  if bad then
+    return {-2, bad}
+  end
+end
 
 local start_run = ARGV[3] == '1'
 local applied_tick = ARGV[6]
@@ -112,8 +133,8 @@ if start_run then
   redis.call('DEL', KEYS[3])
 end
 
-local pos = 21
-local result = {1, 0, 0, 0}
+local pos = first_var
+local result = {1, 0, 0, 0, ''}
 for _ = 1, n_events do
   result[#result + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'data', ARGV[pos])
   pos = pos + 1
@@ -133,6 +154,24 @@ if n_ack > 0 then
 end
 if n_status > 0 then
   redis.call('HSET', KEYS[7], unpack(ARGV, pos, pos + 2 * n_status - 1))
+end
+
+-- The decided run's score, read from its claims before any claim removal below: a win for the
+-- faction; for the player who held it, a win and an award job.
+if award then
+  local universe, faction, label = ARGV[22], ARGV[23], ARGV[24]
+  redis.call('ZINCRBY', KEYS[award_keys + 2], 1, faction)
+  redis.call('HSET', KEYS[award_keys + 3], faction, label)
+  local addr = redis.call('GET', faction_key(universe, faction))
+  if addr then
+    redis.call('ZINCRBY', KEYS[award_keys + 1], 1, addr)
+    local job = cjson.encode({
+      universe_id = universe, winner = faction, winner_label = label, tick = tonumber(ARGV[25]),
+      address = addr, faction = faction,
+    })
+    redis.call('XADD', KEYS[award_keys + 4], 'MAXLEN', '~', ARGV[26], '*', 'data', job)
+    result[5] = addr
+  end
 end
 
 -- Claims of eliminated factions (as claim_revoke.lua).

@@ -1,0 +1,330 @@
+//! The hub: the process's one reader of the event stream, fanned out to every `/ws` client.
+//!
+//! One task reads the stream (blocking reads, batches) and, for each entry, in order: merges it
+//! into the current [`Frame`], appends it to a bounded replay ring (for `?after=` resumption)
+//! and broadcasts it. Clients subscribe under the same lock the reader publishes under, so a
+//! client gets exactly "frame as of event N, then every event after N" (or "events after its
+//! resume point, then every later one") with neither gaps nor duplicates (KNOWN_DEFECTS G1).
+//!
+//! The broadcast channel is bounded: a client that falls more than its capacity behind gets
+//! `Lagged` and is resynced with a fresh frame instead of being buffered without bound.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use sector_core::delta::Delta;
+use sector_core::snapshot::Snapshot;
+use sector_store::{EntryId, EventStore, SnapshotStore, StoreError, StreamEntry};
+use serde::Deserialize;
+use tokio::sync::{broadcast, watch};
+
+use crate::frame::{Frame, with_event_id};
+use crate::metrics::Metrics;
+
+/// Entries read per stream read.
+const READ_BATCH: usize = 200;
+/// How long one read waits for new entries; idle reads also check for a reset stream.
+const READ_BLOCK: Duration = Duration::from_millis(500);
+/// Cap of the retry backoff while the store is unavailable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// One event as clients receive it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: EntryId,
+    pub text: Utf8Bytes,
+}
+
+/// What a new (or resyncing) client is sent first, and its place in the live stream.
+pub struct Subscription {
+    /// Messages to send before any live one: a full frame, or the replayed events.
+    pub initial: Vec<Utf8Bytes>,
+    pub live: broadcast::Receiver<Outgoing>,
+    /// The client's resume point was unknown or too old, so it got a full frame.
+    pub resynced: bool,
+}
+
+#[derive(Default)]
+struct Published {
+    frame: Option<Frame>,
+    /// The last stream entry processed.
+    last_id: Option<EntryId>,
+    /// Recent events, oldest first; every event after `floor` is in here.
+    ring: VecDeque<Outgoing>,
+    floor: Option<EntryId>,
+}
+
+struct Shared {
+    published: RwLock<Published>,
+    live: broadcast::Sender<Outgoing>,
+    replay_events: usize,
+    ready: AtomicBool,
+    metrics: Arc<Metrics>,
+}
+
+/// A handle to the hub (cheap to clone).
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+#[derive(Deserialize)]
+struct Tagged<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct SnapshotEvent {
+    data: Snapshot,
+}
+
+impl Hub {
+    /// Starts the reader task on `store`; it stops when `stop` changes or is dropped.
+    pub fn start<S>(
+        store: S,
+        client_queue: usize,
+        replay_events: usize,
+        metrics: Arc<Metrics>,
+        stop: watch::Receiver<()>,
+    ) -> Self
+    where
+        S: EventStore + SnapshotStore + Clone + Send + Sync + 'static,
+    {
+        let (live, _) = broadcast::channel(client_queue.max(1));
+        let shared = Arc::new(Shared {
+            published: RwLock::new(Published::default()),
+            live,
+            replay_events,
+            ready: AtomicBool::new(false),
+            metrics,
+        });
+        tokio::spawn(read_loop(store, shared.clone(), stop));
+        Self { shared }
+    }
+
+    /// Whether the reader has caught up with the store and is following it.
+    pub fn is_ready(&self) -> bool {
+        self.shared.ready.load(Ordering::Relaxed)
+    }
+
+    /// Subscribes a client. `after`: the last event it has (`?after=`); `None` for a new one.
+    pub fn subscribe(&self, after: Option<EntryId>) -> Subscription {
+        let published = self.read();
+        // Subscribing while holding the lock the reader publishes under: nothing is published
+        // between copying the backlog and joining the live channel.
+        let live = self.shared.live.subscribe();
+        if let Some(after) = after {
+            let known = published.floor.is_some_and(|floor| after >= floor)
+                && published.last_id.is_some_and(|last| after <= last);
+            if known {
+                let initial =
+                    published.ring.iter().filter(|e| e.id > after).map(|e| e.text.clone()).collect();
+                return Subscription { initial, live, resynced: false };
+            }
+            let initial = published.frame.as_ref().map(Frame::resync_message).into_iter().collect();
+            return Subscription { initial, live, resynced: true };
+        }
+        let initial = published.frame.as_ref().map(Frame::bare_message).into_iter().collect();
+        Subscription { initial, live, resynced: false }
+    }
+
+    /// A fresh frame for a client that fell behind, with a new place in the live stream.
+    pub fn resync(&self) -> Subscription {
+        let published = self.read();
+        let live = self.shared.live.subscribe();
+        let initial = published.frame.as_ref().map(Frame::resync_message).into_iter().collect();
+        Subscription { initial, live, resynced: true }
+    }
+
+    /// The id of the last event processed (for tests and `/ready`).
+    pub fn last_event_id(&self) -> Option<EntryId> {
+        self.read().last_id
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Published> {
+        self.shared.published.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Shared {
+    fn write(&self) -> RwLockWriteGuard<'_, Published> {
+        self.published.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts over from the store: its snapshot as the frame, its stream end as the position.
+    /// Clients connected before are sent the new frame.
+    fn reset(&self, snapshot: Option<Snapshot>, last: Option<EntryId>) {
+        let mut published = self.write();
+        let had_frame = published.frame.is_some();
+        published.frame = snapshot.map(|s| Frame::new(s, last));
+        published.last_id = last;
+        // Everything after the current end will pass through the ring; from an empty stream,
+        // that is every event.
+        published.floor = Some(last.unwrap_or(EntryId::ZERO));
+        published.ring.clear();
+        if had_frame && let Some(frame) = &published.frame {
+            let id = last.unwrap_or(EntryId::ZERO);
+            let _ = self.live.send(Outgoing { id, text: frame.resync_message() });
+        }
+    }
+
+    /// Processes one stream entry: merge into the frame, remember, broadcast.
+    fn publish(&self, entry: StreamEntry) {
+        let mut published = self.write();
+        published.last_id = Some(entry.id);
+        let Some(data) = entry.data.as_deref() else {
+            return self.skip(&mut published, entry.id);
+        };
+        let kind = match serde_json::from_str::<Tagged>(data) {
+            Ok(tagged) => tagged.kind.map(|k| k.into_owned()),
+            Err(error) => {
+                tracing::warn!(id = %entry.id, %error, "skipping an event that is not a JSON object");
+                self.metrics.events_skipped.inc();
+                return self.skip(&mut published, entry.id);
+            }
+        };
+        match kind.as_deref() {
+            Some("delta") => match serde_json::from_str::<Delta>(data) {
+                Ok(delta) => match &mut published.frame {
+                    // A delta the frame already reflects (the stored snapshot we started from
+                    // was saved after it): sending it would move clients' ticks backwards.
+                    Some(frame) if delta.tick <= frame.tick() => return self.skip(&mut published, entry.id),
+                    Some(frame) => {
+                        if let Err(error) = frame.apply(&delta, entry.id) {
+                            tracing::warn!(id = %entry.id, %error, "delta does not apply to the frame");
+                        }
+                    }
+                    None => {}
+                },
+                Err(error) => {
+                    tracing::warn!(id = %entry.id, %error, "skipping a malformed delta");
+                    self.metrics.events_skipped.inc();
+                    return self.skip(&mut published, entry.id);
+                }
+            },
+            Some("snapshot") => match serde_json::from_str::<SnapshotEvent>(data) {
+                Ok(event) => published.frame = Some(Frame::new(event.data, Some(entry.id))),
+                Err(error) => {
+                    tracing::warn!(id = %entry.id, %error, "skipping a malformed snapshot event");
+                    self.metrics.events_skipped.inc();
+                    return self.skip(&mut published, entry.id);
+                }
+            },
+            _ => {
+                if let Some(frame) = &mut published.frame {
+                    frame.advance_to(entry.id);
+                }
+            }
+        }
+        let out = Outgoing { id: entry.id, text: with_event_id(data, Some(entry.id), "") };
+        published.ring.push_back(out.clone());
+        while published.ring.len() > self.replay_events {
+            if let Some(old) = published.ring.pop_front() {
+                published.floor = Some(old.id);
+            }
+        }
+        if self.replay_events == 0 {
+            published.floor = Some(entry.id);
+        }
+        self.metrics.events_published.inc();
+        // No receivers is fine: nobody is connected.
+        let _ = self.live.send(out);
+    }
+
+    /// An entry that clients do not get: the position still moves past it, and a client
+    /// resuming after it must not be told that it missed anything.
+    fn skip(&self, published: &mut Published, id: EntryId) {
+        if let Some(frame) = &mut published.frame {
+            frame.advance_to(id);
+        }
+        if published.ring.is_empty() {
+            published.floor = Some(id);
+        }
+    }
+}
+
+async fn read_loop<S>(store: S, shared: Arc<Shared>, mut stop: watch::Receiver<()>)
+where
+    S: EventStore + SnapshotStore + Clone + Send + Sync + 'static,
+{
+    let mut backoff = Duration::from_millis(100);
+    let mut cursor: Option<EntryId> = None;
+    loop {
+        let step = async {
+            match cursor {
+                None => bootstrap(&store, &shared).await.map(Some),
+                Some(after) => follow(&store, &shared, after).await,
+            }
+        };
+        let result = tokio::select! {
+            result = step => result,
+            _ = stop.changed() => return,
+        };
+        match result {
+            Ok(next) => {
+                cursor = next;
+                backoff = Duration::from_millis(100);
+            }
+            Err(error) => {
+                shared.ready.store(false, Ordering::Relaxed);
+                shared.metrics.store_errors.inc();
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "event stream read failed");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// Reads the stream end, then the stored snapshot (in that order: any event after the end
+/// position is newer than what we start from, and deltas the snapshot already reflects are
+/// skipped by tick).
+async fn bootstrap<S: EventStore + SnapshotStore>(store: &S, shared: &Shared) -> Result<EntryId, StoreError> {
+    let last = store.last_event_id().await?;
+    let snapshot = match store.snapshot().await? {
+        Some(stored) => match serde_json::from_str::<Snapshot>(&stored.data) {
+            Ok(snapshot) => Some(snapshot),
+            Err(error) => {
+                tracing::warn!(%error, "the stored snapshot is unreadable; waiting for the next one");
+                None
+            }
+        },
+        None => None,
+    };
+    shared.reset(snapshot, last);
+    shared.ready.store(true, Ordering::Relaxed);
+    tracing::info!(last = ?last.map(|id| id.to_string()), "event hub following the stream");
+    Ok(last.unwrap_or(EntryId::ZERO))
+}
+
+/// One read: publishes what arrived; `Ok(None)` when the stream was reset (its end is now before
+/// our position, e.g. Redis lost its data) and the hub must bootstrap again.
+async fn follow<S: EventStore + SnapshotStore>(
+    store: &S,
+    shared: &Shared,
+    after: EntryId,
+) -> Result<Option<EntryId>, StoreError> {
+    let entries = store.read_events_after(after, READ_BATCH, READ_BLOCK).await?;
+    shared.ready.store(true, Ordering::Relaxed);
+    if entries.is_empty() {
+        let end = store.last_event_id().await?;
+        if end.unwrap_or(EntryId::ZERO) < after {
+            tracing::warn!(%after, "the event stream was reset; starting over from the stored snapshot");
+            return Ok(None);
+        }
+        return Ok(Some(after));
+    }
+    let mut cursor = after;
+    for entry in entries {
+        cursor = entry.id;
+        shared.publish(entry);
+    }
+    Ok(Some(cursor))
+}

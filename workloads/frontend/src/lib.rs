@@ -1,0 +1,57 @@
+//! `sector-frontend`: the frontend worker (WIRE.md §9): the web UI, `/snapshot`, `/tail`,
+//! `/preview`, the `/ws` live feed (one event-stream reader per process, fanned out) and the
+//! `/api/*` proxy to the API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = sector_frontend::FrontendConfig::from_env()?;
+//! let url = config.redis.as_ref().map(|r| r.url.clone()).unwrap_or_default();
+//! let keys = config.redis.as_ref().map(|r| r.keys.clone()).unwrap_or_default();
+//! let store = sector_store::RedisStore::connect(&url, keys).await?;
+//! sector_frontend::run(store, config, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+mod assets;
+mod config;
+mod error;
+mod frame;
+mod hub;
+mod metrics;
+mod preview;
+mod proxy;
+mod routes;
+mod server;
+mod state;
+mod ws;
+
+use axum::Router;
+use axum::routing::{any, get};
+use tower_http::trace::TraceLayer;
+
+pub use config::{ConfigError, FrontendConfig, PreviewLimit, WsSettings};
+pub use error::FrontendError;
+pub use hub::{Hub, Outgoing, Subscription};
+pub use metrics::Metrics;
+pub use server::{RunError, run, serve};
+pub use state::{AppState, StateError};
+
+/// All routes of the frontend worker.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/assets/{*path}", get(assets::asset))
+        .route("/snapshot", get(routes::snapshot))
+        .route("/tail", get(routes::tail))
+        .route("/preview", get(preview::handler))
+        .route("/ws", get(ws::handler))
+        .route("/health", get(routes::health))
+        .route("/ready", get(routes::ready))
+        .route("/metrics", get(routes::metrics))
+        .route("/api", any(proxy::redirect_root))
+        .route("/api/", any(proxy::handler))
+        .route("/api/{*path}", any(proxy::handler))
+        .fallback(routes::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
