@@ -19,11 +19,11 @@
 //! | `MINTER_RECEIPT_TIMEOUT_MS` | 60000 | waiting for a mint transaction to be mined |
 //! | `MINTER_RETRY_MAX_MS` | 60000 | cap of the dispatcher's retry backoff |
 
-use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use sector_store::{DEFAULT_PREFIX, Keys};
+use sector_store::Keys;
+use sector_store::settings::{EnvVars, SettingsError, keys_from_env};
 
 /// Default HTTP port (WIRE.md §1).
 pub const DEFAULT_PORT: u16 = 9100;
@@ -32,8 +32,6 @@ pub const DEFAULT_UNIVERSE: &str = "default";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{var} is required")]
-    Missing { var: &'static str },
     #[error(
         "MINTER_API_KEY is empty: set it (callers send `Authorization: Bearer <key>`), or set \
          MINTER_ALLOW_NO_AUTH=true for local development only"
@@ -41,8 +39,8 @@ pub enum ConfigError {
     NoApiKey,
     #[error("{var}={value:?}: {reason}")]
     Invalid { var: &'static str, value: String, reason: String },
-    #[error("environment variable {var} is not valid UTF-8")]
-    NotUnicode { var: String },
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// A value kept out of logs and `Debug` output.
@@ -114,32 +112,24 @@ impl MinterConfig {
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut vars = Vec::new();
-        for (name, value) in std::env::vars_os() {
-            let name = name.to_string_lossy().into_owned();
-            match value.into_string() {
-                Ok(value) => vars.push((name, value)),
-                Err(_) if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(&name)) => {
-                    return Err(ConfigError::NotUnicode { var: name });
-                }
-                Err(_) => {}
-            }
-        }
-        Self::from_vars(vars)
+        Self::from_env_vars(&EnvVars::from_process(KNOWN)?)
     }
 
     /// Parses the given variables (names case-insensitive).
     pub fn from_vars<K: AsRef<str>, V: Into<String>>(
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Self, ConfigError> {
-        let env = Env(vars.into_iter().map(|(k, v)| (k.as_ref().to_ascii_uppercase(), v.into())).collect());
+        Self::from_env_vars(&EnvVars::from_pairs(vars))
+    }
+
+    fn from_env_vars(env: &EnvVars) -> Result<Self, ConfigError> {
         let mut config = Self::new(
             env.required("MINTER_RPC_URL")?,
             &env.required("MINTER_CONTRACT")?,
             &env.required("MINTER_PRIVATE_KEY")?,
         )?;
 
-        let allow_no_auth = env.boolean("MINTER_ALLOW_NO_AUTH")?.unwrap_or(false);
+        let allow_no_auth = env.bool("MINTER_ALLOW_NO_AUTH")?.unwrap_or(false);
         config.api_key =
             match env.string("MINTER_API_KEY").map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
                 Some(key) => Some(Secret::new(key)),
@@ -156,14 +146,14 @@ impl MinterConfig {
         }
         config.chain_id = env.number::<u64>("MINTER_CHAIN_ID", 1)?;
         config.redis_url = env.string("REDIS_URL").filter(|u| !u.trim().is_empty());
-        config.keys = Keys::new(key_prefix(&env)?);
+        config.keys = Keys::new(keys_from_env(env)?.prefix());
         if let Some(universe) = env.string("MINTER_UNIVERSE").filter(|u| !u.is_empty()) {
             if !is_universe_name(&universe) {
-                return Err(env.invalid("MINTER_UNIVERSE", UNIVERSE_NAME_RULE));
+                return Err(invalid("MINTER_UNIVERSE", &universe, UNIVERSE_NAME_RULE));
             }
             config.universe = universe;
         }
-        if let Some(dispatch) = env.boolean("MINTER_DISPATCH")? {
+        if let Some(dispatch) = env.bool("MINTER_DISPATCH")? {
             config.dispatch = dispatch;
         }
         if let Some(ms) = env.number::<u64>("MINTER_RPC_TIMEOUT_MS", 100)? {
@@ -239,55 +229,6 @@ fn check_private_key(key: &str) -> Result<Secret, ConfigError> {
     }
 }
 
-/// The key prefix from `UNIVERSE_KEY` (`{prefix}:universe_id`), as the sim and API derive it.
-fn key_prefix(env: &Env) -> Result<String, ConfigError> {
-    match env.string("UNIVERSE_KEY").filter(|k| !k.is_empty()) {
-        None => Ok(DEFAULT_PREFIX.to_owned()),
-        Some(key) => match key.strip_suffix(":universe_id") {
-            Some(prefix) if !prefix.is_empty() => Ok(prefix.to_owned()),
-            _ => Err(env.invalid("UNIVERSE_KEY", "expected `<prefix>:universe_id`")),
-        },
-    }
-}
-
-/// The variables, keyed by upper-case name.
-struct Env(HashMap<String, String>);
-
-impl Env {
-    fn string(&self, var: &str) -> Option<String> {
-        self.0.get(var).cloned()
-    }
-
-    fn required(&self, var: &'static str) -> Result<String, ConfigError> {
-        self.string(var).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing { var })
-    }
-
-    fn invalid(&self, var: &'static str, reason: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid { var, value: self.string(var).unwrap_or_default(), reason: reason.into() }
-    }
-
-    fn number<T>(&self, var: &'static str, min: T) -> Result<Option<T>, ConfigError>
-    where
-        T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
-    {
-        let Some(raw) = self.string(var).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
-        match raw.trim().parse::<T>() {
-            Ok(n) if n >= min => Ok(Some(n)),
-            Ok(_) => Err(self.invalid(var, format!("must be at least {min}"))),
-            Err(_) => Err(self.invalid(var, "expected a whole number")),
-        }
-    }
-
-    fn boolean(&self, var: &'static str) -> Result<Option<bool>, ConfigError> {
-        let Some(raw) = self.string(var).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" | "t" | "y" => Ok(Some(true)),
-            "false" | "0" | "no" | "off" | "f" | "n" => Ok(Some(false)),
-            _ => Err(self.invalid(var, "expected true/false, 1/0, yes/no, on/off, t/f or y/n")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,7 +286,7 @@ mod tests {
         assert!(err(&[("UNIVERSE_KEY", "sector")]).starts_with("UNIVERSE_KEY="));
         assert!(err(&[("MINTER_DISPATCH", "maybe")]).starts_with("MINTER_DISPATCH="));
         let missing = MinterConfig::from_vars([("MINTER_RPC_URL", "http://x")]).unwrap_err();
-        assert_eq!(missing.to_string(), "MINTER_CONTRACT is required");
+        assert_eq!(missing.to_string(), "MINTER_CONTRACT is required (it has no default)");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::keys::{DEFAULT_PREFIX, Keys};
 /// A configuration problem, always naming the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("{var} is required (no default; see WIRE.md §2.1)")]
+    #[error("{var} is required (it has no default)")]
     Missing { var: &'static str },
     #[error("{var}={value:?}: {reason}")]
     Invalid { var: &'static str, value: String, reason: String },
