@@ -20,7 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::config::WsSettings;
 use crate::error::FrontendError;
-use crate::hub::{Hub, Subscription};
+use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -172,16 +172,10 @@ async fn run_session(
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "ws client fell behind; resyncing");
-                    subscription = resync(hub);
+                    subscription = hub.resync();
                 }
                 Err(RecvError::Closed) => return End::HubStopped,
             },
         }
     }
-}
-
-fn resync(hub: &Hub) -> Subscription {
-    let mut subscription = hub.resync();
-    subscription.resynced = true;
-    subscription
 }
