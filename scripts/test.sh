@@ -5,7 +5,10 @@
 # a real redis-server), the web UI's unit tests and a browser end-to-end game in headless
 # chromium, the operator's packaging checks (helm, hadolint), schemathesis against the API's
 # OpenAPI document and the conformance command over the shared golden traces. The minter's
-# tests compile the award contract with solc-js and mint on a local ganache chain.
+# tests compile the award contract with solc-js and mint on a local ganache chain. The operator's
+# end-to-end suite runs against a real control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kwok) that scripts/cluster.sh builds from Go modules,
+# once per version, in the background while the Rust tests build and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +42,12 @@ fi
 redis-server --version
 /usr/bin/chromium --version
 
+step "control plane build (background; versions in tools/k8s-versions.env)"
+mkdir -p target
+go version
+scripts/cluster.sh build >target/cluster-build.log 2>&1 &
+cluster_build=$!
+
 step "node packages (npm ci: playwright-core, ethers, ganache, solc, helm)"
 node --version
 npm ci --no-fund --no-audit --loglevel=error
@@ -51,6 +60,21 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
+
+step "operator end-to-end on a real control plane (scripts/cluster.sh)"
+cargo build --quiet --locked -p sector-operator -p sector-cluster-e2e
+if ! wait "$cluster_build"; then
+  cat target/cluster-build.log >&2
+  echo "control plane build failed" >&2
+  exit 1
+fi
+tail -n 1 target/cluster-build.log
+trap 'scripts/cluster.sh stop' EXIT
+scripts/cluster.sh start
+eval "$(scripts/cluster.sh env)"
+target/debug/cluster-e2e
+scripts/cluster.sh stop
+trap - EXIT
 
 step "web UI unit tests (node --test)"
 node --test workloads/frontend/e2e/
