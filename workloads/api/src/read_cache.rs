@@ -1,6 +1,6 @@
 //! Read-mostly views of the store, each read at most once per `READ_CACHE_MS` window:
-//! - the snapshot as the API uses it: compact JSON text for `GET /snapshot` and the facts
-//!   order validation needs (system count, faction ids);
+//! - the snapshot as the API uses it: compact JSON text for `GET /snapshot`, the facts order
+//!   validation needs (system count, faction ids) and the run's claimable factions;
 //! - the claims view of the bot order path (universe id, human-held factions).
 //!
 //! Why: the snapshot changes once per tick (300 ms) and claims rarely, but both may be read
@@ -20,6 +20,7 @@ use serde::de::IgnoredAny;
 
 use crate::error::ApiError;
 use crate::json_text;
+use crate::state::FactionInfo;
 
 /// The stored snapshot, prepared once per refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,18 +31,42 @@ pub struct SnapshotView {
     pub systems: Option<usize>,
     /// Ids of the registry's factions (configured, League, rebels).
     pub factions: Vec<String>,
+    /// The factions humans may claim in the snapshot's run: its configured factions, in
+    /// registry order. Empty if the snapshot lists no factions.
+    pub claimable: Arc<[FactionInfo]>,
 }
 
 #[derive(Deserialize)]
 struct Facts {
     systems: Option<Vec<IgnoredAny>>,
     #[serde(default)]
-    factions: Vec<FactionId>,
+    factions: Vec<FactionFacts>,
 }
 
 #[derive(Deserialize)]
-struct FactionId {
+struct FactionFacts {
     id: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Whether `id` names a faction the sim adds during a run: the League (registered as `"L"`
+/// whatever `league_faction_id` says, KNOWN_DEFECTS B17) or a rebel faction (`R1`, `R2`, …),
+/// GAME_RULES.md §2.2–2.3.
+fn is_dynamic(id: &str) -> bool {
+    id == sector_core::faction::LEAGUE_REGISTRATION_ID
+        || id.strip_prefix('R').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The configured factions of a run from its registry: the registry lists them first, then the
+/// League and rebels as they appear (WIRE.md §4), so they are the entries before the first
+/// dynamic one. This is what the sim plays, whatever the API's own game config says.
+fn claimable(factions: &[FactionFacts]) -> Arc<[FactionInfo]> {
+    factions
+        .iter()
+        .take_while(|f| !is_dynamic(&f.id))
+        .map(|f| FactionInfo { id: f.id.clone(), name: f.name.clone() })
+        .collect()
 }
 
 impl SnapshotView {
@@ -49,14 +74,18 @@ impl SnapshotView {
     pub fn parse(data: &str) -> Result<Self, ApiError> {
         let json = json_text::compact(data)
             .ok_or_else(|| ApiError::Unavailable("stored snapshot is not valid JSON".into()))?;
-        let (systems, factions) = match serde_json::from_str::<Facts>(&json) {
-            Ok(facts) => (facts.systems.map(|s| s.len()), facts.factions.into_iter().map(|f| f.id).collect()),
+        let (systems, factions, claimable) = match serde_json::from_str::<Facts>(&json) {
+            Ok(facts) => (
+                facts.systems.map(|s| s.len()),
+                facts.factions.iter().map(|f| f.id.clone()).collect(),
+                claimable(&facts.factions),
+            ),
             Err(error) => {
                 tracing::warn!(%error, "stored snapshot lacks the expected shape; order ids and factions unchecked");
-                (None, Vec::new())
+                (None, Vec::new(), Arc::from([]))
             }
         };
-        Ok(Self { json: Bytes::from(json.into_owned()), systems, factions })
+        Ok(Self { json: Bytes::from(json.into_owned()), systems, factions, claimable })
     }
 }
 
@@ -167,6 +196,7 @@ mod tests {
         .unwrap();
         assert_eq!(view.systems, Some(2));
         assert_eq!(view.factions, ["F1", "L"]);
+        assert_eq!(&*view.claimable, [FactionInfo { id: "F1".into(), name: "x".into() }]);
         assert_eq!(
             &view.json[..],
             br#"{"systems":[{"id":0},{"id":1}],"factions":[{"id":"F1","name":"x"},{"id":"L"}]}"#
@@ -174,5 +204,22 @@ mod tests {
         let odd = SnapshotView::parse(r#"{"systems": 3}"#).unwrap();
         assert_eq!((odd.systems, odd.factions.len()), (None, 0));
         assert!(SnapshotView::parse("{").is_err());
+    }
+
+    #[test]
+    fn claimable_factions_stop_at_the_first_league_or_rebel() {
+        let view = SnapshotView::parse(
+            r#"{"factions": [{"id": "F1", "name": "Empire"}, {"id": "F2", "name": "Pirates"},
+                {"id": "R1", "name": "Empire Rebels 1"}, {"id": "L", "name": "League"}, {"id": "R2"}]}"#,
+        )
+        .unwrap();
+        let ids: Vec<&str> = view.claimable.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["F1", "F2"]);
+        assert_eq!(view.claimable[1].name, "Pirates");
+        assert_eq!(view.factions.len(), 5, "bots may still order every registry faction");
+        // Template ids that merely start with R or L are configured factions.
+        let view = SnapshotView::parse(r#"{"factions": [{"id": "Raiders"}, {"id": "Lords"}, {"id": "R"}]}"#)
+            .unwrap();
+        assert_eq!(view.claimable.len(), 3);
     }
 }

@@ -8,13 +8,14 @@ use sector_store::Store;
 
 use crate::config::ApiConfig;
 use crate::control_writer::ControlWriter;
+use crate::error::ApiError;
 use crate::jwt::JwtKeys;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiters;
 use crate::read_cache::ReadCache;
 
 /// A configured (human-claimable) faction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FactionInfo {
     pub id: String,
     pub name: String,
@@ -42,7 +43,8 @@ struct Inner<S> {
     store: S,
     config: ApiConfig,
     jwt: JwtKeys,
-    factions: Vec<FactionInfo>,
+    /// The game config's factions: what humans may claim before the sim saved a snapshot.
+    configured: Arc<[FactionInfo]>,
     league_id: String,
     metrics: Metrics,
     limiters: RateLimiters,
@@ -75,7 +77,7 @@ impl<S: Store> AppState<S> {
             limiters: RateLimiters::new(config.auth_rate, config.orders_rate, config.trusted_proxy_hops),
             reads: ReadCache::new(config.read_cache),
             control,
-            factions,
+            configured: factions,
             store,
             config,
         };
@@ -99,9 +101,22 @@ impl<S: Store> AppState<S> {
         &self.inner.jwt
     }
 
-    /// Configured factions in configuration order.
-    pub fn factions(&self) -> &[FactionInfo] {
-        &self.inner.factions
+    /// The factions of this process's game config (`SIM_CONFIG`), in configuration order. The
+    /// running sim may play another set (the config changed mid-run): use
+    /// [`Self::claimable_factions`] for anything about the current run.
+    pub fn configured_factions(&self) -> &[FactionInfo] {
+        &self.inner.configured
+    }
+
+    /// The factions humans may claim in the current run, in registry order: the configured
+    /// factions of the sim's stored snapshot, so claims follow the map the sim plays even when
+    /// `world.factions` changed since it started; the config's before the first snapshot. Read
+    /// through the snapshot cache (the list is derived once per snapshot refresh).
+    pub async fn claimable_factions(&self) -> Result<Arc<[FactionInfo]>, ApiError> {
+        match self.reads().snapshot(self.store()).await? {
+            Some(view) if !view.claimable.is_empty() => Ok(view.claimable.clone()),
+            _ => Ok(self.inner.configured.clone()),
+        }
     }
 
     /// The League's faction id (`world.league_faction_id`).
@@ -120,9 +135,5 @@ impl<S: Store> AppState<S> {
     /// Short-lived cached store reads (snapshot, bot-path claims).
     pub fn reads(&self) -> &ReadCache {
         &self.inner.reads
-    }
-
-    pub fn is_configured_faction(&self, id: &str) -> bool {
-        self.inner.factions.iter().any(|f| f.id == id)
     }
 }

@@ -30,7 +30,7 @@ pub struct FactionsResponse {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body; validation reads the JSON directly
 pub struct ClaimRequest {
-    /// A configured faction id, e.g. `F1`.
+    /// A configured faction id of the current run, e.g. `F1`.
     faction: String,
 }
 
@@ -40,14 +40,15 @@ pub struct ClaimResponse {
     pub faction: String,
 }
 
-/// The configured (human-claimable) factions and whether each is claimed.
+/// The configured (human-claimable) factions of the current run and whether each is claimed.
 #[utoipa::path(get, path = "/factions", tag = "players",
     responses((status = 200, body = FactionsResponse), (status = 503, body = ErrorDetail)))]
 pub async fn list<S: Store>(State(state): State<AppState<S>>) -> Result<Json<FactionsResponse>, ApiError> {
     let universe_id = state.store().universe_id().await?;
     let claimed = state.store().human_factions(&universe_id).await?;
     let factions = state
-        .factions()
+        .claimable_factions()
+        .await?
         .iter()
         .map(|f| FactionEntry { id: f.id.clone(), name: f.name.clone(), claimed: claimed.contains(&f.id) })
         .collect();
@@ -75,7 +76,7 @@ pub async fn claim<S: Store>(
     let mut errors = Vec::new();
     let faction = Fields { object, prefix: vec![json!("body")], errors: &mut errors }.required_str("faction");
     let faction = finish(errors, faction)?;
-    if !state.is_configured_faction(&faction) {
+    if !state.claimable_factions().await?.iter().any(|f| f.id == faction) {
         return Err(ApiError::bad_request("unknown faction"));
     }
     let universe_id = state.store().universe_id().await?;

@@ -59,7 +59,10 @@ pub async fn get_leaderboard<S: Store>(
     let limit = finish(errors, limit)?;
     // 1..=100 fits the store's bounds, so any store error is the store's.
     let board = state.store().leaderboard(limit as usize).await?;
-    let configured = |id: &str| state.factions().iter().find(|f| f.id == id).map(|f| f.name.clone());
+    // Names for entries recorded without one; past runs may have had other factions, so this is
+    // only a best-effort label.
+    let configured =
+        |id: &str| state.configured_factions().iter().find(|f| f.id == id).map(|f| f.name.clone());
     Ok(Json(LeaderboardResponse {
         players: board
             .players

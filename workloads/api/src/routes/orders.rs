@@ -149,17 +149,21 @@ fn check_ids(orders: &[OrderIn], snapshot: Option<&SnapshotView>) -> Result<(), 
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
-/// Factions a bot may command: the configured ones, the League and whatever the current
-/// snapshot's registry holds (rebels).
+/// Factions a bot may command: the League and the current snapshot's registry (the run's
+/// configured factions and its rebels); before the first snapshot, the game config's factions.
+/// The API's config may lag the run (its factions change only with a new run), so the
+/// registry, not the config, decides once there is one.
 fn check_bot_factions<S: Store>(
     state: &AppState<S>,
     orders: &[OrderIn],
     snapshot: Option<&SnapshotView>,
 ) -> Result<(), ApiError> {
     let known = |id: &str| {
-        state.is_configured_faction(id)
-            || id == state.league_id()
-            || snapshot.is_some_and(|s| s.factions.iter().any(|f| f == id))
+        id == state.league_id()
+            || match snapshot.filter(|s| !s.factions.is_empty()) {
+                Some(s) => s.factions.iter().any(|f| f == id),
+                None => state.configured_factions().iter().any(|f| f.id == id),
+            }
     };
     match orders.iter().find(|o| !known(&o.faction)) {
         Some(order) => Err(ApiError::bad_request(format!("unknown faction: {}", order.faction))),
@@ -317,7 +321,12 @@ mod tests {
             source: None,
             fleet_id: Some(-1),
         };
-        let view = SnapshotView { json: Default::default(), systems: Some(30), factions: vec![] };
+        let view = SnapshotView {
+            json: Default::default(),
+            systems: Some(30),
+            factions: vec![],
+            claimable: Default::default(),
+        };
         let Err(ApiError::Validation(e)) = check_ids(&[order(-1, 30)], Some(&view)) else { panic!() };
         assert_eq!(
             e.iter().map(|e| e.kind).collect::<Vec<_>>(),
