@@ -464,7 +464,7 @@ async fn store_down_is_503_and_recovers() {
     let mut api = redis_api(&[]).await;
     seed_world(&api.store).await;
     api.server.as_mut().unwrap().stop();
-    for path in ["/health", "/snapshot", "/factions", "/events"] {
+    for path in ["/ready", "/snapshot", "/factions", "/events"] {
         let reply = api.get(path, None).await;
         assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert!(reply.detail().starts_with("redis error: "), "{path}: {}", reply.detail());
@@ -476,7 +476,7 @@ async fn store_down_is_503_and_recovers() {
     api.server.as_mut().unwrap().restart().expect("restart redis");
     let mut healthy = false;
     for _ in 0..50 {
-        if api.get("/health", None).await.status == StatusCode::OK {
+        if api.get("/events", None).await.status == StatusCode::OK {
             healthy = true;
             break;
         }

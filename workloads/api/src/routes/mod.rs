@@ -53,7 +53,7 @@ pub fn routes<S: Store>(state: AppState<S>) -> Router {
         .route("/orders", post(orders::post_orders::<S>))
         .route_layer(from_fn_with_state(state.clone(), limit_orders::<S>));
     Router::new()
-        .route("/health", get(health::health::<S>))
+        .route("/health", get(health::health))
         .route("/ready", get(health::ready::<S>))
         .route("/metrics", get(health::metrics::<S>))
         .route("/openapi.json", get(docs::openapi_json))
