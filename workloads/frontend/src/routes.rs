@@ -69,18 +69,23 @@ pub async fn tail(
     Ok(Json(events).into_response())
 }
 
-/// `GET /health`: the process is up (liveness).
+/// `GET /health`: the process is up (liveness). It never touches the store: a Redis outage
+/// must make the pods unready, not restart them.
 pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /ready`: the hub follows the event stream (the store is reachable).
+/// `GET /ready`: the hub follows the event stream and the store answers a ping now (the hub
+/// notices an outage only when its current blocking read fails).
 pub async fn ready(State(state): State<AppState>) -> Response {
-    if state.hub().is_ready() {
-        Json(json!({"status": "ready"})).into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"detail": "not following the event stream yet"})))
-            .into_response()
+    let unavailable =
+        |detail: String| (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "detail": detail }))).into_response();
+    if !state.hub().is_ready() {
+        return unavailable("not following the event stream yet".into());
+    }
+    match state.reader().ping().await {
+        Ok(()) => Json(json!({"status": "ready"})).into_response(),
+        Err(error) => unavailable(format!("redis error: {error}")),
     }
 }
 

@@ -14,6 +14,8 @@ use crate::proxy::Proxy;
 
 /// The store reads the HTTP routes make (the hub reads the stream itself).
 pub trait Reader: Send + Sync + 'static {
+    /// One cheap round trip to the store (readiness).
+    fn ping(&self) -> futures_util::future::BoxFuture<'_, StoreResult<()>>;
     fn snapshot(&self) -> futures_util::future::BoxFuture<'_, StoreResult<Option<StoredSnapshot>>>;
     fn latest_events(
         &self,
@@ -22,6 +24,10 @@ pub trait Reader: Send + Sync + 'static {
 }
 
 impl<S: EventStore + SnapshotStore + Send + Sync + 'static> Reader for S {
+    fn ping(&self) -> futures_util::future::BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move { EventStore::event_stream_len(self).await.map(|_| ()) })
+    }
+
     fn snapshot(&self) -> futures_util::future::BoxFuture<'_, StoreResult<Option<StoredSnapshot>>> {
         Box::pin(SnapshotStore::snapshot(self))
     }

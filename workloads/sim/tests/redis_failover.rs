@@ -154,6 +154,12 @@ async fn redis_restart_under_a_running_sim_recovers_from_the_last_saved_state() 
     server.stop();
     tokio::time::sleep(Duration::from_millis(800)).await;
     status.wait_for(|s| !s.store_ok).await.expect("outage noticed");
+    // Liveness stays up through the outage (no restart); readiness reports it.
+    let http = sim.http_addr().expect("http");
+    assert_eq!(http_get(http, "/health").await.0, 200);
+    let (code, body) = http_get(http, "/ready").await;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains(r#""store_ok":false"#), "{body}");
     server.restart().expect("redis restarts and loads its RDB");
 
     // The store lost the ticks after the save: the worker goes back to the stored state, then on.
