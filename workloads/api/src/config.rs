@@ -113,6 +113,10 @@ pub struct ApiConfig {
     pub keys: Keys,
     /// `PORT`; the server listens on 0.0.0.0.
     pub port: u16,
+    /// `METRICS_PORT`: when set, `/metrics` is served only on this port (0.0.0.0) and the main
+    /// port answers 404 for it, so an ingress in front of `PORT` never exposes it. Unset: `/metrics`
+    /// on the main port, as before.
+    pub metrics_port: Option<u16>,
     /// `JWT_SECRET` (HS256 key).
     pub jwt_secret: Secret,
     /// `JWT_TTL_SECONDS`: token and session lifetime.
@@ -237,11 +241,21 @@ impl ApiConfig {
             source,
         })?;
 
+        let port = env.number("PORT", 0u16)?.unwrap_or(DEFAULT_PORT);
+        let metrics_port = env.number("METRICS_PORT", 1u16)?;
+        if metrics_port == Some(port) {
+            return Err(ConfigError::Invalid {
+                var: "METRICS_PORT",
+                reason: format!("must differ from PORT ({port})"),
+            });
+        }
+
         Ok(Self {
             dev_mode,
             redis_url,
             keys,
-            port: env.number("PORT", 0u16)?.unwrap_or(DEFAULT_PORT),
+            port,
+            metrics_port,
             jwt_secret,
             jwt_ttl: Duration::from_secs(
                 env.number("JWT_TTL_SECONDS", 1u64)?.unwrap_or(DEFAULT_JWT_TTL.as_secs()),
@@ -289,6 +303,7 @@ const KNOWN: &[&str] = &[
     "ORDER_STREAM",
     "SNAPSHOT_KEY",
     "PORT",
+    "METRICS_PORT",
     "JWT_SECRET",
     "JWT_TTL_SECONDS",
     "AUTH_NONCE_TTL_SECONDS",
@@ -459,6 +474,7 @@ mod tests {
         let c = parse(&[]).unwrap();
         assert!(!c.dev_mode);
         assert_eq!(c.port, DEFAULT_PORT);
+        assert_eq!(c.metrics_port, None, "metrics on the main port unless METRICS_PORT is set");
         assert_eq!(c.jwt_ttl, DEFAULT_JWT_TTL);
         assert_eq!(c.nonce_ttl, DEFAULT_NONCE_TTL);
         assert!(c.bot_token.is_empty(), "no default bot token (A2)");
@@ -517,6 +533,11 @@ mod tests {
         assert_eq!(err.to_string(), "JWT_TTL_SECONDS: \"0\" must be at least 1");
         let err = parse(&[("MAX_ORDERS_PER_REQUEST", "many")]).unwrap_err();
         assert_eq!(err.to_string(), "MAX_ORDERS_PER_REQUEST: \"many\" is not a whole number");
+        let err = parse(&[("METRICS_PORT", "8000")]).unwrap_err();
+        assert_eq!(err.to_string(), "METRICS_PORT: must differ from PORT (8000)");
+        let err = parse(&[("METRICS_PORT", "0")]).unwrap_err();
+        assert_eq!(err.to_string(), "METRICS_PORT: \"0\" must be at least 1");
+        assert_eq!(parse(&[("METRICS_PORT", "9090")]).unwrap().metrics_port, Some(9090));
         let err = parse(&[("SESSION_KEY_PREFIX", "other:session")]).unwrap_err();
         assert!(matches!(err, ConfigError::KeyName { var: "SESSION_KEY_PREFIX", .. }), "{err}");
     }

@@ -3,8 +3,9 @@
 //! Wallet login (EIP-191 `personal_sign`, single-use nonces, HS256 tokens backed by
 //! server-side sessions, logout), faction claims (atomic, idempotent), orders (validated,
 //! bot token or player), snapshot and events, admin control through the control hash, plus
-//! `/ready`, `/metrics` and `/openapi.json`. The reference's security defects (KNOWN_DEFECTS
-//! section A) are fixed; see the crate README for the list.
+//! `/health` (liveness: the process only), `/ready` (the store answers and a snapshot exists),
+//! `/metrics` (on its own listener with `METRICS_PORT`) and `/openapi.json`. The reference's
+//! security defects (KNOWN_DEFECTS section A) are fixed; see the crate README for the list.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,11 +45,12 @@ use tower_http::trace::TraceLayer;
 pub use config::{ApiConfig, ConfigError, CorsOrigins, RateLimit, Secret};
 pub use error::ApiError;
 pub use openapi::ApiDoc;
-pub use server::{RunError, run, serve, shutdown_signal};
+pub use server::{RunError, run, serve, serve_metrics, shutdown_signal};
 pub use state::{AppState, FactionInfo, StateError};
 pub use wallet::{DevWallet, login_message, normalize_address};
 
-/// The full API: routes plus tracing, metrics, CORS and the body size limit.
+/// The full API: routes plus tracing, metrics, CORS and the body size limit. With
+/// `METRICS_PORT` configured it has no `/metrics` (see [`metrics_router`]).
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let limit = state.config().max_body_bytes;
     let cors = cors::layer(&state.config().cors);
@@ -60,6 +62,12 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             .layer(map_response_with_state(limit, json_413))
             .layer(RequestBodyLimitLayer::new(limit)),
     )
+}
+
+/// The metrics listener of `METRICS_PORT`: `/metrics` only (no CORS, no request metrics: only
+/// scrapers reach this port).
+pub fn metrics_router<S: Store>(state: AppState<S>) -> Router {
+    routes::metrics_routes(state).layer(TraceLayer::new_for_http())
 }
 
 /// The body limit layer answers an oversized `Content-Length` itself, in plain text; every

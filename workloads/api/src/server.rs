@@ -1,6 +1,6 @@
 //! Serving the router: on a given listener ([`serve`], what `sector dev` and tests use) or as
-//! the `api` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`, stop on
-//! SIGINT/SIGTERM).
+//! the `api` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`, plus
+//! `0.0.0.0:METRICS_PORT` for `/metrics` when set, stop on SIGINT/SIGTERM).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -43,22 +43,59 @@ pub async fn serve<S: Store>(
         .await
 }
 
+/// Serves [`crate::metrics_router`] (`/metrics` only) on `listener` until `shutdown` completes.
+pub async fn serve_metrics<S: Store>(
+    state: AppState<S>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, crate::metrics_router(state)).with_graceful_shutdown(shutdown).await
+}
+
 /// Runs the `api` workload: connects to Redis (retrying while it starts), listens on
-/// `0.0.0.0:PORT` and serves until SIGINT or SIGTERM.
+/// `0.0.0.0:PORT` (and `0.0.0.0:METRICS_PORT` if set) and serves until SIGINT or SIGTERM.
 pub async fn run(config: ApiConfig) -> Result<(), RunError> {
     let url = config.redis_url.clone().ok_or(RunError::NoRedis)?;
     let store = connect(&url, &config).await?;
-    let port = config.port;
+    let (port, metrics_port) = (config.port, config.metrics_port);
     let state = AppState::new(store, config)?;
+    let listener = bind(port, "api", "binding the API port").await?;
+    let metrics_listener = match metrics_port {
+        Some(port) => Some(bind(port, "metrics", "binding the metrics port").await?),
+        None => None,
+    };
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let main = serve(state.clone(), listener, until_stopped());
+    let metrics = async {
+        match metrics_listener {
+            Some(listener) => serve_metrics(state, listener, until_stopped()).await,
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(main, metrics)
+        .map(|_| ())
+        .map_err(|source| RunError::Io { what: "serving HTTP", source })
+}
+
+async fn bind(port: u16, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
     let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
         .await
-        .map_err(|source| RunError::Io { what: "binding the API port", source })?;
+        .map_err(|source| RunError::Io { what, source })?;
     let local =
         listener.local_addr().map_err(|source| RunError::Io { what: "reading the bound address", source })?;
-    tracing::info!(%local, "api listening");
-    serve(state, listener, shutdown_signal())
-        .await
-        .map_err(|source| RunError::Io { what: "serving HTTP", source })
+    tracing::info!(%local, role, "api listening");
+    Ok(listener)
 }
 
 async fn connect(url: &str, config: &ApiConfig) -> Result<RedisStore, RunError> {

@@ -68,6 +68,9 @@ pub struct FrontendConfig {
     pub api_url: String,
     /// `PORT`; the server listens on 0.0.0.0.
     pub port: u16,
+    /// `METRICS_PORT`: when set, `/metrics` is served only on this port (0.0.0.0) and `PORT`
+    /// answers 404 for it, so the public ingress never exposes it. Unset: on `PORT`.
+    pub metrics_port: Option<u16>,
     pub ws: WsSettings,
     /// `PROXY_TIMEOUT_MS`: the whole upstream exchange of one proxied request.
     pub proxy_timeout: Duration,
@@ -86,6 +89,7 @@ pub struct FrontendConfig {
 const KNOWN: &[&str] = &[
     "API_URL",
     "PORT",
+    "METRICS_PORT",
     "WS_PING_MS",
     "WS_IDLE_TIMEOUT_MS",
     "WS_SEND_TIMEOUT_MS",
@@ -108,6 +112,7 @@ impl FrontendConfig {
             redis: None,
             api_url: api_url.into().trim_end_matches('/').to_owned(),
             port: DEFAULT_PORT,
+            metrics_port: None,
             ws: WsSettings::default(),
             proxy_timeout: Duration::from_secs(5),
             max_proxy_body: 1024 * 1024,
@@ -141,6 +146,17 @@ impl FrontendConfig {
         };
         if let Some(port) = env.number("PORT", 0u16)? {
             self.port = port;
+        }
+        if let Some(port) = env.number("METRICS_PORT", 1u16)? {
+            self.metrics_port = Some(port);
+        }
+        if self.metrics_port == Some(self.port) {
+            return Err(SettingsError::Invalid {
+                var: "METRICS_PORT",
+                value: self.port.to_string(),
+                reason: "must differ from PORT".into(),
+            }
+            .into());
         }
         let ws = &mut self.ws;
         ws.ping_interval = ms("WS_PING_MS", 10)?.unwrap_or(ws.ping_interval);
@@ -200,6 +216,7 @@ mod tests {
         let c = parse(&[]).unwrap();
         assert_eq!(c.api_url, "http://api:8000", "trailing slash ignored");
         assert_eq!(c.port, DEFAULT_PORT);
+        assert_eq!(c.metrics_port, None, "metrics on PORT unless METRICS_PORT is set");
         assert_eq!(c.ws, WsSettings::default());
         assert_eq!(c.redis.unwrap().url, "redis://localhost:6379/0");
         for missing in ["REDIS_URL", "EVENT_STREAM", "ORDER_STREAM", "SNAPSHOT_KEY", "API_URL"] {
@@ -216,6 +233,10 @@ mod tests {
         assert_eq!((c.port, c.ws.client_queue, c.preview_limit), (9100, 16, None));
         let c = parse(&[("RATE_LIMIT_PREVIEW_BURST", "3")]).unwrap();
         assert_eq!(c.preview_limit, Some(PreviewLimit { per_minute: 30, burst: 3 }));
+        assert_eq!(parse(&[("METRICS_PORT", "9090")]).unwrap().metrics_port, Some(9090));
+        let same = parse(&[("PORT", "9090"), ("METRICS_PORT", "9090")]).unwrap_err().to_string();
+        assert_eq!(same, "METRICS_PORT=\"9090\": must differ from PORT");
+        assert!(parse(&[("METRICS_PORT", "0")]).unwrap_err().to_string().starts_with("METRICS_PORT"));
         assert!(parse(&[("API_URL", "api:8000")]).unwrap_err().to_string().starts_with("API_URL"));
         assert!(parse(&[("WS_CLIENT_QUEUE", "0")]).unwrap_err().to_string().starts_with("WS_CLIENT_QUEUE"));
         assert!(

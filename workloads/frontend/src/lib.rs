@@ -33,12 +33,17 @@ pub use config::{ConfigError, FrontendConfig, PreviewLimit, WsSettings};
 pub use error::FrontendError;
 pub use hub::{Hub, Outgoing, Subscription};
 pub use metrics::Metrics;
-pub use server::{RunError, run, serve};
+pub use server::{RunError, run, serve, serve_metrics};
 pub use state::{AppState, StateError};
 
-/// All routes of the frontend worker.
+/// All routes of the frontend worker; `/metrics` only without `METRICS_PORT` (see
+/// [`metrics_router`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    if state.config().metrics_port.is_none() {
+        router = router.route("/metrics", get(routes::metrics));
+    }
+    router
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .route("/snapshot", get(routes::snapshot))
@@ -47,10 +52,19 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::handler))
         .route("/health", get(routes::health))
         .route("/ready", get(routes::ready))
-        .route("/metrics", get(routes::metrics))
         .route("/api", any(proxy::redirect_root))
         .route("/api/", any(proxy::handler))
         .route("/api/{*path}", any(proxy::handler))
+        .fallback(routes::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The listener of `METRICS_PORT`: `/metrics` only, so scrapers reach it while the public port
+/// does not serve it.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::metrics))
         .fallback(routes::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -89,7 +89,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: OpenMetrics text.
+/// `GET /metrics`: OpenMetrics text (on `METRICS_PORT` when that is set).
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],

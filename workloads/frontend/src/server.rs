@@ -1,10 +1,12 @@
 //! Serving the frontend: on a given listener ([`serve`], what `sector dev` and tests use) or as
-//! the `frontend` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`).
+//! the `frontend` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`, plus
+//! `0.0.0.0:METRICS_PORT` for `/metrics` when set).
 
 use std::net::SocketAddr;
 
 use sector_store::{RedisStore, StoreError};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::config::FrontendConfig;
 use crate::state::{AppState, StateError};
@@ -37,20 +39,59 @@ pub async fn serve(
         .await
 }
 
+/// Serves [`crate::metrics_router`] (`/metrics` only) on `listener` until `shutdown` completes.
+pub async fn serve_metrics(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, crate::metrics_router(state)).with_graceful_shutdown(shutdown).await
+}
+
 /// Runs the `frontend` workload on `store` (connected by the caller), listening on
-/// `0.0.0.0:PORT` until `shutdown`.
+/// `0.0.0.0:PORT` (and `0.0.0.0:METRICS_PORT` if set) until `shutdown`.
 pub async fn run(
     store: RedisStore,
     config: FrontendConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let port = config.port;
+    let (port, metrics_port) = (config.port, config.metrics_port);
     let state = AppState::new(store, config)?;
+    let listener = bind(port, "frontend", "binding the frontend port").await?;
+    let metrics_listener = match metrics_port {
+        Some(port) => Some(bind(port, "metrics", "binding the metrics port").await?),
+        None => None,
+    };
+    // One shutdown stops both listeners.
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let main = serve(state.clone(), listener, until_stopped());
+    let metrics = async {
+        match metrics_listener {
+            Some(listener) => serve_metrics(state, listener, until_stopped()).await,
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(main, metrics)
+        .map(|_| ())
+        .map_err(|source| RunError::Io { what: "serving HTTP", source })
+}
+
+async fn bind(port: u16, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
     let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
         .await
-        .map_err(|source| RunError::Io { what: "binding the frontend port", source })?;
+        .map_err(|source| RunError::Io { what, source })?;
     let local =
         listener.local_addr().map_err(|source| RunError::Io { what: "reading the bound address", source })?;
-    tracing::info!(%local, "frontend listening");
-    serve(state, listener, shutdown).await.map_err(|source| RunError::Io { what: "serving HTTP", source })
+    tracing::info!(%local, role, "frontend listening");
+    Ok(listener)
 }

@@ -1,5 +1,6 @@
-//! The probe endpoints as Kubernetes uses them: `/health` is liveness (the process only),
-//! `/ready` is readiness (following the stream and the store answering).
+//! The probe and metrics endpoints as Kubernetes uses them: `/health` is liveness (the process
+//! only), `/ready` is readiness (following the stream and the store answering), and with
+//! `METRICS_PORT` `/metrics` moves to its own listener, away from the port the ingress routes to.
 
 mod common;
 
@@ -51,4 +52,34 @@ async fn redis_outage_fails_readiness_not_liveness() {
     assert_eq!(content_type, "application/json");
     let detail: Value = serde_json::from_str(&body).expect("JSON reason");
     assert!(detail["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+}
+
+#[tokio::test]
+async fn metrics_port_moves_metrics_off_the_public_port() {
+    let mut config = quick_config();
+    config.metrics_port = Some(9090);
+    let frontend = Frontend::start(config).await;
+    let (status, _, body) = get(frontend.addr, "/metrics").await;
+    assert_eq!((status, body.as_str()), (StatusCode::NOT_FOUND, r#"{"detail":"Not Found"}"#));
+    assert_eq!(get(frontend.addr, "/health").await.0, StatusCode::OK, "probes stay on the public port");
+
+    let (listener, addr) = listener().await;
+    tokio::spawn(sector_frontend::serve_metrics(frontend.state.clone(), listener, std::future::pending()));
+    let (status, content_type, text) = get(addr, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    assert!(text.contains("sector_frontend_ws_clients"), "{text}");
+    for path in ["/health", "/", "/snapshot"] {
+        assert_eq!(
+            get(addr, path).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}: the metrics port serves /metrics only"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_metrics_port_metrics_stay_on_the_public_port() {
+    let frontend = Frontend::start(quick_config()).await;
+    assert_eq!(get(frontend.addr, "/metrics").await.0, StatusCode::OK);
 }

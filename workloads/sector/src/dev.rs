@@ -132,6 +132,9 @@ async fn stack<S: Store>(
     api_config.admin_addresses.extend(admins.addresses());
     // The frontend's `/api` proxy sits in front of the API and appends the browser's address.
     api_config.trusted_proxy_hops = 1;
+    // One process, local ports only: `/metrics` stays on the API port even if the environment
+    // has a METRICS_PORT meant for `sector api`.
+    api_config.metrics_port = None;
     let api_state = ApiState::new(store.clone(), api_config).context("api state")?;
     let api_listener = bind(args.host, args.api_port, "API").await?;
     let api_addr = api_listener.local_addr()?;

@@ -79,6 +79,10 @@ pub struct SimConfig {
     pub tick_period: Duration,
     /// `SIM_HTTP_PORT` (0 = ephemeral); `None` (`off`) = no HTTP server.
     pub http_port: Option<u16>,
+    /// `METRICS_PORT`: when set, `/metrics` is served on its own listener on this port (0 =
+    /// ephemeral, for tests) and `SIM_HTTP_PORT` answers 404 for it. `None`: `/metrics` on
+    /// `SIM_HTTP_PORT`.
+    pub metrics_port: Option<u16>,
     /// The game tuning (`SIM_CONFIG` file, else the shipped defaults).
     pub game: sector_core::Config,
     /// `SECTOR_SEED`: map seed of new runs, overriding the game config's `sector_seed`.
@@ -109,6 +113,7 @@ impl SimConfig {
             reset_universe_on_start: true,
             tick_period,
             http_port: Some(DEFAULT_HTTP_PORT),
+            metrics_port: None,
             game,
             seed: None,
             backoff_max: DEFAULT_BACKOFF_MAX,
@@ -142,6 +147,9 @@ impl SimConfig {
         }
         if self.consumer.is_empty() {
             return bad("ORDER_CONSUMER", String::new(), "must not be empty");
+        }
+        if let Some(port) = self.metrics_port.filter(|p| *p != 0 && Some(*p) == self.http_port) {
+            return bad("METRICS_PORT", port.to_string(), "must differ from SIM_HTTP_PORT");
         }
         Ok(())
     }
@@ -238,6 +246,10 @@ impl SimConfig {
                 Some(v.parse().map_err(|_| env.invalid("SIM_HTTP_PORT", "expected a port number or `off`"))?)
             }
         };
+        config.metrics_port = env.number::<u16>("METRICS_PORT", 1)?;
+        if config.metrics_port.is_some() && config.metrics_port == config.http_port {
+            return Err(env.invalid("METRICS_PORT", "must differ from SIM_HTTP_PORT"));
+        }
         if let Some(seed) = env.string("SECTOR_SEED").filter(|s| !s.trim().is_empty()) {
             config.seed = Some(seed);
         }
@@ -272,6 +284,7 @@ const KNOWN: &[&str] = &[
     "FRONTEND_HEALTH_URL",
     "TICK_MS",
     "SIM_HTTP_PORT",
+    "METRICS_PORT",
     "SIM_CONFIG",
     "SECTOR_SEED",
     "STORE_BACKOFF_MAX_MS",
@@ -406,6 +419,7 @@ mod tests {
         assert_eq!(config.tick_period, Duration::from_millis(300));
         assert_eq!(config.snapshot_every, 1);
         assert_eq!(config.http_port, Some(DEFAULT_HTTP_PORT));
+        assert_eq!(config.metrics_port, None, "metrics on SIM_HTTP_PORT unless METRICS_PORT is set");
         assert!(config.reset_universe_on_start);
         assert!(config.consumer.starts_with("sim-") && config.consumer.ends_with(&config.worker_id));
     }
@@ -448,6 +462,11 @@ mod tests {
         assert_eq!(err.to_string(), "SNAPSHOT_EVERY=\"0\": must be at least 1");
         let err = parse(&[("RESET_UNIVERSE_ON_START", "maybe")]).unwrap_err();
         assert!(err.to_string().starts_with("RESET_UNIVERSE_ON_START=\"maybe\": expected true/false"));
+        assert_eq!(parse(&[("METRICS_PORT", "9090")]).unwrap().metrics_port, Some(9090));
+        let err = parse(&[("METRICS_PORT", "9300")]).unwrap_err();
+        assert_eq!(err.to_string(), "METRICS_PORT=\"9300\": must differ from SIM_HTTP_PORT");
+        let err = parse(&[("METRICS_PORT", "0")]).unwrap_err();
+        assert_eq!(err.to_string(), "METRICS_PORT=\"0\": must be at least 1");
         let err = parse(&[("SIM_CONFIG", "/nonexistent/sim_config.json")]).unwrap_err();
         assert!(matches!(err, ConfigError::GameConfig { .. }), "{err}");
     }

@@ -23,8 +23,10 @@ use crate::{frontend_wait, lease_loop};
 /// A running worker.
 pub struct SimHandle {
     worker: JoinHandle<Result<(), SimError>>,
-    http: Option<JoinHandle<()>>,
+    /// The HTTP servers (main port, metrics port).
+    http: Vec<JoinHandle<()>>,
     http_addr: Option<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     status: watch::Receiver<WorkerStatus>,
     metrics: Arc<Metrics>,
@@ -38,14 +40,27 @@ pub async fn spawn<S: Store>(store: S, config: SimConfig) -> Result<SimHandle, S
     let metrics = Arc::new(Metrics::new());
     let (status_tx, status_rx) = watch::channel(WorkerStatus::default());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let (http, http_addr) = match cfg.http_port {
+    let state = AppState { metrics: metrics.clone(), status: status_rx.clone() };
+    let mut http = Vec::new();
+    let metrics_addr = match cfg.metrics_port {
         Some(port) => {
             let (listener, addr) = http::bind(port).await?;
-            tracing::info!(%addr, "sim HTTP listening (/health, /ready, /metrics)");
-            let state = AppState { metrics: metrics.clone(), status: status_rx.clone() };
-            (Some(tokio::spawn(http::serve(listener, state, shutdown_rx.clone()))), Some(addr))
+            tracing::info!(%addr, "sim metrics listening (/metrics)");
+            let router = http::metrics_router(state.clone());
+            http.push(tokio::spawn(http::serve(listener, router, shutdown_rx.clone())));
+            Some(addr)
         }
-        None => (None, None),
+        None => None,
+    };
+    let http_addr = match cfg.http_port {
+        Some(port) => {
+            let (listener, addr) = http::bind(port).await?;
+            tracing::info!(%addr, metrics = metrics_addr.is_none(), "sim HTTP listening (/health, /ready)");
+            let router = http::router(state, metrics_addr.is_none());
+            http.push(tokio::spawn(http::serve(listener, router, shutdown_rx.clone())));
+            Some(addr)
+        }
+        None => None,
     };
     tracing::info!(
         worker = cfg.worker_id,
@@ -77,13 +92,26 @@ pub async fn spawn<S: Store>(store: S, config: SimConfig) -> Result<SimHandle, S
         }
         .instrument(span),
     );
-    Ok(SimHandle { worker: task, http, http_addr, shutdown: shutdown_tx, status: status_rx, metrics })
+    Ok(SimHandle {
+        worker: task,
+        http,
+        http_addr,
+        metrics_addr,
+        shutdown: shutdown_tx,
+        status: status_rx,
+        metrics,
+    })
 }
 
 impl SimHandle {
-    /// The address `/health`, `/ready` and `/metrics` listen on.
+    /// The address `/health`, `/ready` (and `/metrics` without a metrics port) listen on.
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http_addr
+    }
+
+    /// The address of the `METRICS_PORT` listener (`/metrics`), if configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The current status.
@@ -107,7 +135,7 @@ impl SimHandle {
             Ok(result) => result,
             Err(error) => Err(SimError::Task(error.to_string())),
         };
-        if let Some(http) = self.http {
+        for http in self.http {
             let _ = http.await;
         }
         result
@@ -117,7 +145,7 @@ impl SimHandle {
     /// (a standby takes over when it expires).
     pub fn abort(self) {
         self.worker.abort();
-        if let Some(http) = &self.http {
+        for http in &self.http {
             http.abort();
         }
     }
@@ -128,7 +156,7 @@ impl SimHandle {
             () = shutdown => self.stop().await,
             joined = &mut self.worker => {
                 let _ = self.shutdown.send(true);
-                if let Some(http) = self.http {
+                for http in self.http.drain(..) {
                     let _ = http.await;
                 }
                 joined.map_err(|e| SimError::Task(e.to_string()))?

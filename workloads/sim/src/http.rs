@@ -1,10 +1,12 @@
 //! `/health`, `/ready` and `/metrics` on a small HTTP port.
 //!
-//! - `/health`: 200 while the process runs (liveness).
+//! - `/health`: 200 while the process runs (liveness; never touches the store, so a Redis
+//!   outage does not get the pod restarted).
 //! - `/ready`: 200 for a leader holding a world, or a standby that reaches the store (ready to
 //!   take over); 503 otherwise (starting, stopped, store unreachable). The body reports role,
 //!   run, tick and phase either way.
-//! - `/metrics`: Prometheus/OpenMetrics text.
+//! - `/metrics`: Prometheus/OpenMetrics text; with `METRICS_PORT` only on that port's own
+//!   listener ([`metrics_router`]), and 404 here.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,12 +29,20 @@ pub(crate) struct AppState {
     pub status: watch::Receiver<WorkerStatus>,
 }
 
-pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+/// `/health` and `/ready`, plus `/metrics` when `with_metrics` (no separate metrics port).
+pub(crate) fn router(state: AppState, with_metrics: bool) -> Router {
+    let router = Router::new().route("/health", get(health)).route("/ready", get(ready));
+    let router = if with_metrics { router.route("/metrics", get(metrics)) } else { router };
+    router.fallback(not_found).with_state(state)
+}
+
+/// The `METRICS_PORT` listener: `/metrics` only.
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics)).fallback(not_found).with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    json(StatusCode::NOT_FOUND, serde_json::json!({"detail": "Not Found"}))
 }
 
 fn json(code: StatusCode, body: serde_json::Value) -> impl IntoResponse {
@@ -74,8 +84,8 @@ pub(crate) async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), SimErro
     Ok((listener, addr))
 }
 
-/// Serves until `shutdown` turns true.
-pub(crate) async fn serve(listener: TcpListener, state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// Serves `router` until `shutdown` turns true.
+pub(crate) async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
     let stop = async move {
         while !*shutdown.borrow() {
             if shutdown.changed().await.is_err() {
@@ -83,7 +93,7 @@ pub(crate) async fn serve(listener: TcpListener, state: AppState, mut shutdown: 
             }
         }
     };
-    if let Err(error) = axum::serve(listener, router(state)).with_graceful_shutdown(stop).await {
+    if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
         tracing::error!(%error, "HTTP server failed");
     }
 }

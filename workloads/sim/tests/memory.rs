@@ -178,3 +178,30 @@ async fn claims_cleared_while_paused_and_legacy_restart_on_the_memory_store() {
     assert_eq!(run_ends, 1, "restarted once");
     sim.stop().await.expect("stop");
 }
+
+/// With `METRICS_PORT`, `/metrics` moves to its own listener: the main port answers 404 for it
+/// (so nothing routed to that port can expose it) and keeps `/health` and `/ready`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_port_serves_metrics_and_the_main_port_does_not() {
+    init_tracing();
+    let mut config = sim_config("mem-metrics", game(20));
+    config.metrics_port = Some(0);
+    let sim = spawn(MemoryStore::new(), config).await.expect("spawn");
+    let http = sim.http_addr().expect("http");
+    let metrics = sim.metrics_addr().expect("metrics listener");
+    assert_ne!(http.port(), metrics.port());
+    let (code, body) = http_get(http, "/metrics").await;
+    assert_eq!((code, body.as_str()), (404, r#"{"detail":"Not Found"}"#));
+    assert_eq!(http_get(http, "/health").await.0, 200);
+    let (code, text) = http_get(metrics, "/metrics").await;
+    assert_eq!(code, 200);
+    assert!(text.contains("sector_sim_"), "{text}");
+    assert_eq!(http_get(metrics, "/health").await.0, 404, "the metrics port serves /metrics only");
+    sim.stop().await.expect("stops");
+
+    // Without it, /metrics stays on the main port (as before).
+    let sim = spawn(MemoryStore::new(), sim_config("mem-default", game(20))).await.expect("spawn");
+    assert!(sim.metrics_addr().is_none());
+    assert_eq!(http_get(sim.http_addr().expect("http"), "/metrics").await.0, 200);
+    sim.stop().await.expect("stops");
+}

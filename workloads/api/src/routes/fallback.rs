@@ -15,9 +15,11 @@ fn other_form(path: &str) -> String {
     }
 }
 
-pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+/// 404, or a 307 to the routed form of the path. `metrics_routed`: whether `/metrics` is served
+/// on this listener (not with `METRICS_PORT`, where `/metrics/` must not point at it either).
+pub async fn not_found(uri: Uri, headers: HeaderMap, metrics_routed: bool) -> Response {
     let other = other_form(uri.path());
-    if !PATHS.contains(&other.as_str()) {
+    if !PATHS.contains(&other.as_str()) || (!metrics_routed && other == "/metrics") {
         return ApiError::NotFound("Not Found").into_response();
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();

@@ -34,7 +34,8 @@ pub async fn ready<S: Store>(State(state): State<AppState<S>>) -> Result<Json<St
     }
 }
 
-/// Prometheus / OpenMetrics text.
+/// Prometheus / OpenMetrics text. With `METRICS_PORT` set it is served only on that port (the
+/// main port answers 404), so it is not reachable through an ingress.
 #[utoipa::path(get, path = "/metrics", tag = "service",
     responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics<S: Store>(State(state): State<AppState<S>>) -> impl IntoResponse {

@@ -42,8 +42,10 @@ pub const PATHS: &[&str] = &[
     "/admin/pause",
 ];
 
-/// The routes with their state; cross-cutting layers are added by [`crate::router`].
+/// The routes with their state; cross-cutting layers are added by [`crate::router`]. `/metrics`
+/// is routed here only when no separate metrics port is configured.
 pub fn routes<S: Store>(state: AppState<S>) -> Router {
+    let metrics_here = state.config().metrics_port.is_none();
     let auth = Router::new()
         .route("/auth/nonce", post(auth::nonce::<S>))
         .route("/auth/verify", post(auth::verify::<S>))
@@ -52,10 +54,12 @@ pub fn routes<S: Store>(state: AppState<S>) -> Router {
     let orders = Router::new()
         .route("/orders", post(orders::post_orders::<S>))
         .route_layer(from_fn_with_state(state.clone(), limit_orders::<S>));
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready::<S>))
-        .route("/metrics", get(health::metrics::<S>))
+    let mut router =
+        Router::new().route("/health", get(health::health)).route("/ready", get(health::ready::<S>));
+    if metrics_here {
+        router = router.route("/metrics", get(health::metrics::<S>));
+    }
+    router
         .route("/openapi.json", get(docs::openapi_json))
         .route("/me", get(me::me::<S>))
         .route("/factions", get(factions::list::<S>))
@@ -68,7 +72,16 @@ pub fn routes<S: Store>(state: AppState<S>) -> Router {
         .route("/admin/pause", get(admin::get_pause::<S>).post(admin::set_pause::<S>))
         .merge(auth)
         .merge(orders)
-        .fallback(fallback::not_found)
+        .fallback(move |uri, headers| fallback::not_found(uri, headers, metrics_here))
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .with_state(state)
+}
+
+/// The metrics listener's routes (`METRICS_PORT`): `/metrics` only, JSON 404 for the rest.
+pub fn metrics_routes<S: Store>(state: AppState<S>) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics::<S>))
+        .fallback(|| async { crate::error::ApiError::NotFound("Not Found") })
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .with_state(state)
 }
