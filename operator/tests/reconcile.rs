@@ -100,7 +100,10 @@ async fn minimal_spec_builds_every_child_labelled_owned_and_hardened() {
         assert_eq!(c["ports"][0]["containerPort"], port, "{deployment}");
         assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/health", "{deployment}");
         assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/ready", "{deployment}");
-        assert_eq!(c["readinessProbe"]["httpGet"]["port"], port, "{deployment}");
+        assert_eq!(c["ports"][0]["name"], "http", "{deployment}");
+        for probe in ["startupProbe", "livenessProbe", "readinessProbe"] {
+            assert_eq!(c[probe]["httpGet"]["port"], "http", "{deployment} {probe} on the named port");
+        }
     }
 
     let sim = &children["Deployment/blue-sim"]["spec"];

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Service;
 
 use super::Inputs;
 use super::pod::{
-    bot_token_env, env, env_field, jwt_secret_env, port, resources, sector_container, with_probes,
+    bot_token_env, env, env_field, jwt_secret_env, resources, sector_container, with_ports, with_probes,
 };
 use super::workload::{self, Rollout, Workload};
 use crate::names::{API_PORT, Component};
@@ -26,8 +26,8 @@ pub fn deployment(i: &Inputs) -> Deployment {
         // rate limits on the client address it appends to X-Forwarded-For instead.
         vars.push(env("TRUSTED_PROXY_HOPS", "1"));
     }
-    let mut container = with_probes(sector_container(i, Component::Api, vars), API_PORT);
-    container.ports = Some(vec![port("http", API_PORT)]);
+    // `/metrics` on its own port: the Ingress routes `/api` to this Service's `http` port.
+    let mut container = with_probes(with_ports(sector_container(i, Component::Api, vars), API_PORT, true));
     container.resources = Some(resources(spec.api.resources.as_ref(), ["100m", "64Mi", "1", "256Mi"]));
     workload::deployment(
         i,

@@ -5,7 +5,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 
 use super::Inputs;
-use super::pod::{env, env_secret, port, resources, sector_container, with_probes};
+use super::pod::{env, env_secret, resources, sector_container, with_ports, with_probes};
 use super::workload::{self, Rollout, Workload};
 use crate::names::{Component, MINTER_API_KEY_KEY, MINTER_PORT};
 
@@ -30,8 +30,9 @@ pub fn deployment(i: &Inputs) -> Option<Deployment> {
     vars.push(env_secret("MINTER_API_KEY", &i.names().secret(), MINTER_API_KEY_KEY));
     // Awards are kept per universe in Redis under this name.
     vars.push(env("MINTER_UNIVERSE", i.name()));
-    let mut container = with_probes(sector_container(i, Component::Minter, vars), MINTER_PORT);
-    container.ports = Some(vec![port("http", MINTER_PORT)]);
+    // The minter has no `/metrics`, so no metrics port.
+    let mut container =
+        with_probes(with_ports(sector_container(i, Component::Minter, vars), MINTER_PORT, false));
     container.resources = Some(resources(spec.resources.as_ref(), ["50m", "32Mi", "500m", "128Mi"]));
     Some(workload::deployment(
         i,

@@ -1,5 +1,10 @@
 //! Only the universe's own pods (and the operator, which writes the control hash) reach its
 //! Redis.
+//!
+//! The workload pods themselves get no policy: their `http` ports must stay reachable from the
+//! ingress controller and each other, and their `metrics` port (9090) from whatever scrapes
+//! them, wherever it runs. `/metrics` is kept off the internet by the port split instead: no
+//! Service the Ingress routes to includes the `metrics` port.
 
 use std::collections::BTreeMap;
 

@@ -119,11 +119,20 @@ pub fn jwt_secret_env(i: &Inputs) -> EnvVar {
     env_secret("JWT_SECRET", &r.name, &r.key)
 }
 
-pub fn http_probe(path: &str, port: i32, period: i32, failures: i32) -> Probe {
+/// Name of the container port the workload serves on (its Service targets it by this name).
+pub const HTTP_PORT_NAME: &str = "http";
+/// Name and number of the container port `/metrics` is served on (`METRICS_PORT`). No Service
+/// the ingress routes to includes it, so it is reachable in-cluster (scrapers, port-forward)
+/// but never from the internet.
+pub const METRICS_PORT_NAME: &str = "metrics";
+pub const METRICS_PORT: i32 = 9090;
+
+/// An HTTP GET probe of `path` on the named container port.
+pub fn http_probe(path: &str, port_name: &str, period: i32, failures: i32) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.to_owned()),
-            port: IntOrString::Int(port),
+            port: IntOrString::String(port_name.to_owned()),
             ..HTTPGetAction::default()
         }),
         period_seconds: Some(period),
@@ -133,10 +142,29 @@ pub fn http_probe(path: &str, port: i32, period: i32, failures: i32) -> Probe {
     }
 }
 
-/// Liveness on `/health`, readiness on `/ready`.
-pub fn with_probes(mut c: Container, port: i32) -> Container {
-    c.liveness_probe = Some(http_probe("/health", port, 10, 3));
-    c.readiness_probe = Some(http_probe("/ready", port, 5, 2));
+/// The probes of an HTTP workload, all on its `http` port:
+/// - startup on `/health`, every 2 s, up to 30 failures: a slow start (image pull done, Redis
+///   still coming up) gets a minute before liveness may kill it;
+/// - liveness on `/health`, which checks the process only, so a Redis outage never restarts
+///   the pods;
+/// - readiness on `/ready`, which checks the dependencies (Redis), so an outage takes the pods
+///   out of their Service until it is over.
+pub fn with_probes(mut c: Container) -> Container {
+    c.startup_probe = Some(http_probe("/health", HTTP_PORT_NAME, 2, 30));
+    c.liveness_probe = Some(http_probe("/health", HTTP_PORT_NAME, 10, 3));
+    c.readiness_probe = Some(http_probe("/ready", HTTP_PORT_NAME, 5, 2));
+    c
+}
+
+/// The named `http` port and, with `metrics`, a separate `metrics` port plus `METRICS_PORT` so
+/// the workload serves `/metrics` there and answers 404 for it on `http`.
+pub fn with_ports(mut c: Container, http: i32, metrics: bool) -> Container {
+    let mut ports = vec![port(HTTP_PORT_NAME, http)];
+    if metrics {
+        ports.push(port(METRICS_PORT_NAME, METRICS_PORT));
+        c.env.get_or_insert_with(Vec::new).push(env("METRICS_PORT", METRICS_PORT.to_string()));
+    }
+    c.ports = Some(ports);
     c
 }
 
@@ -225,5 +253,129 @@ pub fn tmp_volume() -> Volume {
             ..EmptyDirVolumeSource::default()
         }),
         ..Volume::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Service;
+    use serde_json::json;
+
+    use super::*;
+    use crate::children::{Credentials, build_all};
+    use crate::crd::SectorUniverse;
+    use crate::settings::Settings;
+
+    /// Every child of a universe with every HTTP workload (minter, ingress) switched on.
+    fn children() -> Vec<(String, serde_json::Value)> {
+        let su: SectorUniverse = serde_json::from_value(json!({
+            "apiVersion": "sector.dev/v1alpha1",
+            "kind": "SectorUniverse",
+            "metadata": {"name": "blue", "namespace": "games", "uid": "u-1"},
+            "spec": {
+                "ingress": {"enabled": true, "host": "blue.example.com"},
+                "minter": {"enabled": true, "rpcUrl": "http://chain:8545"},
+            },
+        }))
+        .expect("universe");
+        let settings = Settings::default();
+        let credentials = Credentials {
+            jwt_secret: "j".repeat(64),
+            bot_token: "b".repeat(48),
+            redis_password: "0".repeat(32),
+            minter_api_key: "m".repeat(48),
+        };
+        let inputs = Inputs {
+            universe: &su,
+            settings: &settings,
+            credentials: &credentials,
+            game_config: "{}",
+            bot_replicas: 1,
+        };
+        build_all(&inputs)
+            .expect("children")
+            .into_iter()
+            .filter_map(|c| c.object.map(|o| (c.id.to_owned(), o)))
+            .collect()
+    }
+
+    fn deployment(children: &[(String, serde_json::Value)], id: &str) -> Container {
+        let (_, object) = children.iter().find(|(i, _)| i == id).unwrap_or_else(|| panic!("{id} missing"));
+        let d: Deployment = serde_json::from_value(object.clone()).expect("deployment");
+        let mut containers = d.spec.expect("spec").template.spec.expect("pod").containers;
+        assert_eq!(containers.len(), 1, "{id}");
+        containers.remove(0)
+    }
+
+    fn probe(p: &Option<Probe>) -> (String, IntOrString, i32, i32) {
+        let p = p.as_ref().expect("probe");
+        let get = p.http_get.as_ref().expect("http probe");
+        (
+            get.path.clone().expect("path"),
+            get.port.clone(),
+            p.period_seconds.expect("period"),
+            p.failure_threshold.expect("failures"),
+        )
+    }
+
+    fn env_value(c: &Container, name: &str) -> Option<String> {
+        c.env.as_ref()?.iter().find(|e| e.name == name).and_then(|e| e.value.clone())
+    }
+
+    #[test]
+    fn http_workloads_probe_liveness_readiness_and_startup_on_the_http_port() {
+        let children = children();
+        let http = || IntOrString::String("http".into());
+        for (id, port) in [
+            ("api-deployment", crate::names::API_PORT),
+            ("frontend-deployment", crate::names::FRONTEND_PORT),
+            ("sim-deployment", crate::names::SIM_HTTP_PORT),
+            ("minter-deployment", crate::names::MINTER_PORT),
+        ] {
+            let c = deployment(&children, id);
+            assert_eq!(probe(&c.startup_probe), ("/health".into(), http(), 2, 30), "{id} startup");
+            assert_eq!(probe(&c.liveness_probe), ("/health".into(), http(), 10, 3), "{id} liveness");
+            assert_eq!(probe(&c.readiness_probe), ("/ready".into(), http(), 5, 2), "{id} readiness");
+            let named: Vec<(Option<String>, i32)> =
+                c.ports.iter().flatten().map(|p| (p.name.clone(), p.container_port)).collect();
+            assert!(named.contains(&(Some("http".into()), port)), "{id}: {named:?}");
+        }
+        // The bots serve no HTTP: nothing to probe.
+        let bots = deployment(&children, "bots-deployment");
+        assert!(bots.startup_probe.is_none() && bots.liveness_probe.is_none() && bots.ports.is_none());
+    }
+
+    #[test]
+    fn metrics_get_their_own_port_which_no_service_exposes() {
+        let children = children();
+        for id in ["api-deployment", "frontend-deployment", "sim-deployment"] {
+            let c = deployment(&children, id);
+            let metrics: Vec<i32> = c
+                .ports
+                .iter()
+                .flatten()
+                .filter(|p| p.name.as_deref() == Some("metrics"))
+                .map(|p| p.container_port)
+                .collect();
+            assert_eq!(metrics, [METRICS_PORT], "{id}");
+            assert_eq!(env_value(&c, "METRICS_PORT").as_deref(), Some("9090"), "{id}");
+        }
+        let minter = deployment(&children, "minter-deployment");
+        assert_eq!(env_value(&minter, "METRICS_PORT"), None, "the minter has no /metrics");
+        // The Services (what the Ingress routes to) carry the `http` port only.
+        for id in ["api-service", "frontend-service", "minter-service"] {
+            let (_, object) = children.iter().find(|(i, _)| i == id).expect("service");
+            let service: Service = serde_json::from_value(object.clone()).expect("service");
+            let ports: Vec<_> = service
+                .spec
+                .expect("spec")
+                .ports
+                .expect("ports")
+                .into_iter()
+                .map(|p| (p.name, p.target_port))
+                .collect();
+            assert_eq!(ports, [(Some("http".into()), Some(IntOrString::String("http".into())))], "{id}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 
 use super::Inputs;
-use super::pod::{env, env_field, port, resources, sector_container, with_probes};
+use super::pod::{env, env_field, resources, sector_container, with_ports, with_probes};
 use super::workload::{Rollout, Workload, deployment as workload};
 use crate::names::{Component, SIM_HTTP_PORT};
 
@@ -22,8 +22,10 @@ pub fn deployment(i: &Inputs) -> Deployment {
     if let Some(seed) = &spec.world.seed {
         vars.push(env("SECTOR_SEED", seed.clone()));
     }
-    let mut container = with_probes(sector_container(i, Component::Sim, vars), SIM_HTTP_PORT);
-    container.ports = Some(vec![port("http", SIM_HTTP_PORT)]);
+    // No Service exposes the sim, but `/metrics` gets the same port as on the other workloads
+    // so one scrape config fits all.
+    let mut container =
+        with_probes(with_ports(sector_container(i, Component::Sim, vars), SIM_HTTP_PORT, true));
     container.resources = Some(resources(spec.sim.resources.as_ref(), ["200m", "128Mi", "2", "512Mi"]));
     let replicas = spec.sim_replicas();
     workload(
