@@ -17,6 +17,8 @@ mod redis;
 mod secret;
 mod sim;
 mod workload;
+#[cfg(test)]
+mod testing;
 
 use kube::core::{ApiResource, Resource};
 use serde::Serialize;

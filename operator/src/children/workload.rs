@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use sha2::{Digest, Sha256};
 
 use super::Inputs;
@@ -33,14 +34,7 @@ pub struct Workload {
 
 pub fn deployment(i: &Inputs, w: Workload) -> Deployment {
     let n = i.names();
-    let strategy = match w.rollout {
-        Rollout::Recreate => {
-            DeploymentStrategy { type_: Some("Recreate".to_owned()), ..DeploymentStrategy::default() }
-        }
-        Rollout::RollingUpdate => {
-            DeploymentStrategy { type_: Some("RollingUpdate".to_owned()), ..DeploymentStrategy::default() }
-        }
-    };
+    let strategy = strategy(w.rollout);
     Deployment {
         metadata: component_meta(i, n.of(w.component), w.component),
         spec: Some(DeploymentSpec {
@@ -78,6 +72,24 @@ pub fn deployment(i: &Inputs, w: Workload) -> Deployment {
     }
 }
 
+/// The Deployment strategy of a rollout. `rollingUpdate` is spelled out (the API server's own
+/// defaults, 25%/25%) rather than left to defaulting: a defaulted field belongs to no field
+/// manager, so a later apply switching to Recreate could not drop it and the API server would
+/// refuse "rollingUpdate may not be set when type is Recreate". Owned by the operator, it is
+/// removed by simply being omitted.
+fn strategy(rollout: Rollout) -> DeploymentStrategy {
+    match rollout {
+        Rollout::Recreate => DeploymentStrategy { type_: Some("Recreate".to_owned()), rolling_update: None },
+        Rollout::RollingUpdate => DeploymentStrategy {
+            type_: Some("RollingUpdate".to_owned()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(IntOrString::String("25%".to_owned())),
+                max_unavailable: Some(IntOrString::String("25%".to_owned())),
+            }),
+        },
+    }
+}
+
 /// Short stable hash of the game config text.
 pub fn config_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -104,5 +116,28 @@ pub fn service(i: &Inputs, component: Component, port: i32) -> k8s_openapi::api:
             ..ServiceSpec::default()
         }),
         status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::children::testing::child;
+
+    /// The sim Deployment's `spec.strategy` for a universe with or without a standby.
+    fn sim_strategy(standby: bool) -> Value {
+        let sim = child(json!({"sim": {"standby": standby}}), "sim-deployment");
+        sim.expect("sim deployment")["spec"]["strategy"].clone()
+    }
+
+    #[test]
+    fn rolling_updates_own_their_parameters_and_recreate_has_none() {
+        assert_eq!(
+            sim_strategy(true),
+            json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
+        );
+        // No rollingUpdate key at all: omitted, the operator's apply removes the one it owned.
+        assert_eq!(sim_strategy(false), json!({"type": "Recreate"}));
     }
 }
