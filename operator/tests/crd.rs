@@ -127,6 +127,38 @@ fn cel_name_ingress_and_minter() {
 }
 
 #[test]
+fn cel_redis_storage_is_fixed_once_the_universe_exists() {
+    let with = |storage: Value| universe("blue", json!({"redis": {"storage": storage}}));
+    let old = with(json!({"size": "1Gi"}));
+    let refused = [
+        ("a new size", with(json!({"size": "2Gi"}))),
+        ("a storage class", with(json!({"size": "1Gi", "storageClassName": "fast"}))),
+        ("no storage", universe("blue", json!({"redis": {"appendOnly": true}}))),
+        ("no redis section", universe("blue", json!({}))),
+    ];
+    for (what, new) in refused {
+        let err = check(&new, Some(&old)).expect_err(what);
+        assert!(err.contains("spec.redis.storage is fixed once the universe exists"), "{what}: {err}");
+    }
+    // Added later, also when the old universe had no redis section at all.
+    for old in [universe("blue", json!({})), universe("blue", json!({"redis": {"appendOnly": true}}))] {
+        let err = check(&with(json!({"size": "1Gi"})), Some(&old)).expect_err("storage added");
+        assert!(err.contains("spec.redis.storage"), "{err}");
+    }
+    // The retention policy and everything else may change; a new universe may pick any storage.
+    assert!(check(&with(json!({"size": "1Gi", "retentionPolicy": "Delete"})), Some(&old)).is_ok());
+    let other = universe("blue", json!({"paused": true, "redis": {"storage": {"size": "1Gi"}}}));
+    assert!(check(&other, Some(&old)).is_ok());
+    assert!(check(&with(json!({"size": "5Gi", "storageClassName": "fast"})), None).is_ok());
+    // The enum is the schema's business (not CEL's): the types refuse other values too.
+    let bad = with(json!({"size": "1Gi", "retentionPolicy": "Sometimes"}));
+    assert!(serde_json::from_value::<SectorUniverse>(bad).is_err());
+    let enum_values = &schema()["properties"]["spec"]["properties"]["redis"]["properties"]["storage"]["properties"]
+        ["retentionPolicy"]["enum"];
+    assert_eq!(enum_values, &json!(["Retain", "Delete", null]));
+}
+
+#[test]
 fn examples_deserialize_and_pass_the_schema_rules() {
     for file in ["examples/minimal.yaml", "examples/full.yaml"] {
         let text = std::fs::read_to_string(repo_file(file)).expect("example exists");

@@ -1,7 +1,10 @@
 //! The universe's Redis: a one-replica StatefulSet behind a headless Service, password from the
-//! Secret, optional PVC and AOF persistence.
+//! Secret, optional PVC and AOF persistence. The PVC's fate when the universe is deleted follows
+//! `redis.storage.retentionPolicy` (the StatefulSet's `persistentVolumeClaimRetentionPolicy`).
 
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{
+    StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec,
+};
 use k8s_openapi::api::core::v1::{
     Container, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, Service,
     ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
@@ -139,8 +142,41 @@ pub fn stateful_set(i: &Inputs) -> StatefulSet {
                 }),
             },
             volume_claim_templates: claims,
+            persistent_volume_claim_retention_policy: spec.storage.as_ref().map(|storage| {
+                StatefulSetPersistentVolumeClaimRetentionPolicy {
+                    when_deleted: Some(storage.retention_policy.unwrap_or_default().as_str().to_owned()),
+                    // One replica, never scaled to zero by the operator: say so anyway, so a
+                    // manual scale-down keeps the data.
+                    when_scaled: Some("Retain".to_owned()),
+                }
+            }),
             ..StatefulSetSpec::default()
         }),
         status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::children::testing::child;
+
+    fn retention(redis: Value) -> Value {
+        let set = child(json!({"redis": redis}), "redis-statefulset").expect("statefulset");
+        set["spec"].get("persistentVolumeClaimRetentionPolicy").cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn the_volume_is_kept_unless_the_spec_says_delete() {
+        assert_eq!(
+            retention(json!({"storage": {"size": "1Gi"}})),
+            json!({"whenDeleted": "Retain", "whenScaled": "Retain"})
+        );
+        assert_eq!(
+            retention(json!({"storage": {"size": "1Gi", "retentionPolicy": "Delete"}})),
+            json!({"whenDeleted": "Delete", "whenScaled": "Retain"})
+        );
+        assert_eq!(retention(json!({})), Value::Null, "no volume, no policy");
     }
 }

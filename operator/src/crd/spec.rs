@@ -52,6 +52,23 @@ use super::status::SectorUniverseStatus;
     )
     .message("spec.world.seed is fixed within a run: change it together with a spec.restartGeneration bump")
     .field_path(".spec.world.seed"),
+    // On the whole object rather than on spec.redis: a transition rule only runs where the old
+    // object had the field, and adding storage to a universe without a redis section must be
+    // refused too. retentionPolicy is left out: the StatefulSet lets it change.
+    validation = Rule::new(
+        "(has(self.spec.redis) && has(self.spec.redis.storage)) == \
+         (has(oldSelf.spec.redis) && has(oldSelf.spec.redis.storage)) && \
+         (!(has(self.spec.redis) && has(self.spec.redis.storage)) || \
+          (self.spec.redis.storage.size == oldSelf.spec.redis.storage.size && \
+           (has(self.spec.redis.storage.storageClassName) ? self.spec.redis.storage.storageClassName : '') == \
+           (has(oldSelf.spec.redis.storage.storageClassName) ? oldSelf.spec.redis.storage.storageClassName : '')))"
+    )
+    .message(
+        "spec.redis.storage is fixed once the universe exists (the Redis StatefulSet's volumeClaimTemplates \
+         are immutable): its size and storageClassName cannot change and it cannot be added or removed; \
+         create a new universe with the storage you want (only retentionPolicy may change)"
+    )
+    .field_path(".spec.redis.storage"),
     validation = Rule::new("self.metadata.name.matches('^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$')")
         .message("the universe name must be a DNS label of at most 40 characters (its children append suffixes)")
 )]
@@ -253,17 +270,42 @@ pub struct RedisSpec {
     pub resources: Option<Resources>,
 }
 
-/// A PersistentVolumeClaim template.
+/// A PersistentVolumeClaim template. Fixed once the universe exists (a StatefulSet's volume
+/// claim templates are immutable): only retentionPolicy may change.
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageSpec {
-    /// Requested size, e.g. `1Gi`.
+    /// Requested size, e.g. `1Gi`. Cannot change once set.
     #[schemars(length(min = 1))]
     pub size: String,
 
-    /// Storage class. Absent: the cluster default.
+    /// Storage class. Absent: the cluster default. Cannot change once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class_name: Option<String>,
+
+    /// What happens to the Redis volume (PersistentVolumeClaim `data-NAME-redis-0`) when the
+    /// universe is deleted: Retain (default) keeps it, so re-creating the universe under the
+    /// same name finds its data again (delete the claim by hand to free the volume); Delete
+    /// removes it with the universe. Scaling never deletes it. May change at any time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_policy: Option<RetentionPolicy>,
+}
+
+/// Whether a volume outlives its universe.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum RetentionPolicy {
+    #[default]
+    Retain,
+    Delete,
+}
+
+impl RetentionPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Retain => "Retain",
+            Self::Delete => "Delete",
+        }
+    }
 }
 
 /// Ingress to the universe.
