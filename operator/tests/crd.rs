@@ -158,13 +158,43 @@ fn cel_redis_storage_is_fixed_once_the_universe_exists() {
     assert_eq!(enum_values, &json!(["Retain", "Delete", null]));
 }
 
+/// Every `examples/*.yaml`, by file name.
+fn examples() -> Vec<(String, Value)> {
+    let dir = repo_file("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "examples found: {files:?}");
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("example readable");
+            let value: Value =
+                serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()));
+            (path.file_name().expect("file name").to_string_lossy().into_owned(), value)
+        })
+        .collect()
+}
+
 #[test]
 fn examples_deserialize_and_pass_the_schema_rules() {
-    for file in ["examples/minimal.yaml", "examples/full.yaml"] {
-        let text = std::fs::read_to_string(repo_file(file)).expect("example exists");
-        let value: Value = serde_yaml::from_str(&text).expect("example is YAML");
-        let typed: SectorUniverse = serde_json::from_value(value.clone()).expect("example matches the types");
+    for (file, value) in examples() {
+        let typed: SectorUniverse = serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("{file}: not a SectorUniverse: {e}"));
         assert_eq!(sector_operator::validate::problems(&typed), Vec::<String>::new(), "{file}");
         check(&value, None).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+}
+
+#[test]
+fn examples_leave_the_image_to_the_operator() {
+    // A pinned image would outlive operator upgrades: the universe would keep running the old
+    // workloads against a newer operator's children.
+    for (file, value) in examples() {
+        let typed: SectorUniverse = serde_json::from_value(value).expect("a SectorUniverse");
+        assert_eq!(typed.spec.image, None, "{file} pins spec.image");
     }
 }
