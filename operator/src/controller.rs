@@ -5,7 +5,8 @@
 //! 3. decide the bot replicas (autoscaler with a scale-down window);
 //! 4. build every child (pure) and apply it with server-side apply, deleting switched-off ones;
 //! 5. carry the admin fields to the control hash (each change once, one Event each);
-//! 6. write the status (only when it changed) and an Event per phase change.
+//! 6. write the status (only when it changed; a tick that alone moved at most every
+//!    `STATUS_TICK_REFRESH_SECONDS`) and an Event per phase change.
 //!
 //! Errors requeue with exponential backoff; a healthy universe is revisited every `resync` to
 //! refresh its status and bot count.
@@ -63,6 +64,8 @@ pub struct Context<C: Connector> {
 struct Memory {
     bots: Option<Stabilizer>,
     failures: u32,
+    /// When this replica last wrote the universe's status (paces the tick-only refreshes).
+    status_written: Option<Instant>,
 }
 
 impl<C: Connector> Context<C> {
@@ -306,11 +309,23 @@ async fn write_status<C: Connector>(
 ) -> Result<SectorUniverseStatus, Error> {
     let previous = su.status.as_ref();
     let new = status::build(previous, obs, &Time(Timestamp::now()));
-    if previous == Some(&new) {
-        return Ok(new);
+    let key = format!("{namespace}/{name}");
+    match status::change(previous, &new) {
+        status::Change::None => return Ok(new),
+        // Writing every tick would cost a write per universe per resync for nothing but a
+        // number; with no write remembered (a new leader), refresh once.
+        status::Change::TickOnly
+            if ctx
+                .memory(&key, |m| m.status_written)
+                .is_some_and(|at| at.elapsed() < ctx.settings.status_tick_refresh) =>
+        {
+            return Ok(new);
+        }
+        status::Change::TickOnly | status::Change::Other => {}
     }
     let api: Api<SectorUniverse> = Api::namespaced(ctx.client.clone(), namespace);
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await?;
+    ctx.memory(&key, |m| m.status_written = Some(Instant::now()));
     let before = previous.and_then(|s| s.phase);
     if before != new.phase
         && let Some(phase) = new.phase

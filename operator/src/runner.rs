@@ -1,10 +1,15 @@
 //! Wires the reconciler into kube's controller runtime: watch `SectorUniverse`s and the children
 //! the operator manages (a child's change or deletion triggers its universe's reconcile).
+//!
+//! A universe's own watch events trigger a reconcile only when its spec (generation) changed or
+//! it is being deleted: the operator writes the status itself, and reacting to those writes
+//! would make it re-trigger itself forever. The periodic requeue (`RESYNC_SECONDS`) covers the
+//! rest.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
@@ -12,8 +17,8 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{Api, ListParams};
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::{Predicate, PredicateConfig, WatchStreamExt, predicates, watcher};
 use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
@@ -52,7 +57,14 @@ pub async fn run<C: Connector>(
     universes.list(&ListParams::default().limit(1)).await.map_err(CrdMissing)?;
 
     let owned = watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={FIELD_MANAGER}"));
-    let controller = Controller::new(universes, watcher::Config::default().any_semantic())
+    // The store sees every event (reconciles read the newest object from it); only the
+    // triggers are filtered.
+    let (reader, writer) = reflector::store();
+    let events = watcher(universes, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects();
+    let controller = Controller::for_stream(triggers(events), reader)
         .with_config(controller::Config::default().concurrency(ctx.settings.concurrency));
     let controller = owns::<Secret, C>(controller, &ctx, ns, &owned);
     let controller = owns::<ConfigMap, C>(controller, &ctx, ns, &owned);
@@ -76,6 +88,17 @@ pub async fn run<C: Connector>(
         })
         .await;
     Ok(())
+}
+
+/// The universe events worth a reconcile: a new generation (spec change) or a deletion starting.
+/// Status writes and other metadata changes pass by (the operator uses no labels, annotations
+/// or finalizers of its universes).
+pub fn triggers<S>(events: S) -> impl Stream<Item = Result<SectorUniverse, watcher::Error>> + Send + 'static
+where
+    S: Stream<Item = Result<SectorUniverse, watcher::Error>> + Send + 'static,
+{
+    let deleting = |su: &SectorUniverse| Some(u64::from(su.metadata.deletion_timestamp.is_some()));
+    events.predicate_filter(predicates::generation.combine(deleting), PredicateConfig::default())
 }
 
 /// Watches a child kind: a change or deletion of a child makes the operator forget what it
@@ -108,4 +131,47 @@ where
             .collect::<Vec<_>>()
     };
     controller.watches(api::<K>(&ctx.client, ns), config.clone(), mapper)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::{StreamExt, stream};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use k8s_openapi::jiff::Timestamp;
+
+    use super::*;
+    use crate::crd::{Phase, SectorUniverseSpec, SectorUniverseStatus};
+
+    fn universe(generation: i64, resource_version: &str) -> SectorUniverse {
+        let mut su = SectorUniverse::new("blue", SectorUniverseSpec::default());
+        su.metadata.namespace = Some("games".into());
+        su.metadata.uid = Some("u-1".into());
+        su.metadata.generation = Some(generation);
+        su.metadata.resource_version = Some(resource_version.into());
+        su
+    }
+
+    #[tokio::test]
+    async fn status_writes_do_not_trigger_but_spec_changes_and_deletion_do() {
+        let created = universe(1, "1");
+        let mut status_written = universe(1, "2");
+        status_written.status = Some(SectorUniverseStatus { tick: Some(9), ..Default::default() });
+        let mut relabelled = universe(1, "3");
+        relabelled.metadata.labels = Some([("team".to_owned(), "red".to_owned())].into());
+        let mut spec_changed = universe(2, "4");
+        spec_changed.spec.paused = true;
+        let mut status_again = spec_changed.clone();
+        status_again.metadata.resource_version = Some("5".into());
+        status_again.status = Some(SectorUniverseStatus { phase: Some(Phase::Paused), ..Default::default() });
+        let mut deleting = status_again.clone();
+        deleting.metadata.resource_version = Some("6".into());
+        deleting.metadata.deletion_timestamp = Some(Time(Timestamp::UNIX_EPOCH));
+
+        let events = [created, status_written, relabelled, spec_changed, status_again, deleting];
+        let passed: Vec<String> = triggers(stream::iter(events.map(Ok)))
+            .map(|r| r.expect("no errors").metadata.resource_version.unwrap_or_default())
+            .collect()
+            .await;
+        assert_eq!(passed, ["1", "4", "6"]);
+    }
 }

@@ -45,6 +45,10 @@ pub struct Settings {
     pub lease_duration: Duration,
     /// `RECONCILE_CONCURRENCY`: universes reconciled at once.
     pub concurrency: u16,
+    /// `STATUS_TICK_REFRESH_SECONDS`: `status.tick` alone moving does not cause a status write;
+    /// it is refreshed at most this often (a status written for any other reason carries the
+    /// current tick). 0: on every reconcile.
+    pub status_tick_refresh: Duration,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             lease_name: "sector-operator".to_owned(),
             lease_duration: Duration::from_secs(15),
             concurrency: 8,
+            status_tick_refresh: Duration::from_secs(300),
         }
     }
 }
@@ -125,13 +130,20 @@ impl Settings {
         if let Some(n) = number("RECONCILE_CONCURRENCY", 1)? {
             s.concurrency = u16::try_from(n).unwrap_or(u16::MAX);
         }
-        if let Some(raw) = env.get("LEADER_ELECTION") {
-            s.leader_election = sector_store::parse_bool(raw).ok_or_else(|| SettingsError::Invalid {
-                var: "LEADER_ELECTION",
-                value: raw.clone(),
-                reason: "expected true or false",
-            })?;
+        if let Some(secs) = number("STATUS_TICK_REFRESH_SECONDS", 0)? {
+            s.status_tick_refresh = Duration::from_secs(secs);
         }
+        let flag = |var: &'static str, target: &mut bool| -> Result<(), SettingsError> {
+            if let Some(raw) = env.get(var) {
+                *target = sector_store::parse_bool(raw).ok_or_else(|| SettingsError::Invalid {
+                    var,
+                    value: raw.clone(),
+                    reason: "expected true or false",
+                })?;
+            }
+            Ok(())
+        };
+        flag("LEADER_ELECTION", &mut s.leader_election)?;
         Ok(s)
     }
 }
@@ -153,8 +165,12 @@ mod tests {
             ("LEADER_ELECTION", "false"),
             ("WATCH_NAMESPACE", "games"),
             ("METRICS_PORT", " "),
+            ("STATUS_TICK_REFRESH_SECONDS", "0"),
         ]))
         .unwrap();
+        assert_eq!(s.status_tick_refresh, Duration::ZERO);
+        let defaults = Settings::default();
+        assert_eq!(defaults.status_tick_refresh, Duration::from_secs(300));
         assert_eq!(s.default_image, "sector:1.2");
         assert_eq!(s.resync, Duration::from_secs(10));
         assert!(!s.leader_election);

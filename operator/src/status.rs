@@ -1,6 +1,7 @@
 //! The status of a universe from what one reconcile observed. Pure: conditions keep their
 //! `lastTransitionTime` while their status does not change, so an unchanged universe yields an
-//! identical status (and no write).
+//! identical status (and no write). [`change`] tells a status where only the tick moved from
+//! one with news, so the reconciler can refresh the tick at a slower pace.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use sector_store::SimPhase;
@@ -200,6 +201,26 @@ pub fn condition_status<'a>(status: &'a SectorUniverseStatus, kind: &str) -> Opt
     condition(status, kind).map(|c| c.status.as_str())
 }
 
+/// How a new status differs from the one the universe has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    None,
+    /// Only `tick` moved: the simulation advancing is not news worth a write per reconcile.
+    TickOnly,
+    /// Anything else (which carries the current tick along).
+    Other,
+}
+
+/// What changed from `previous` to `new`.
+pub fn change(previous: Option<&SectorUniverseStatus>, new: &SectorUniverseStatus) -> Change {
+    let Some(previous) = previous else { return Change::Other };
+    if previous == new {
+        return Change::None;
+    }
+    let same_but_tick = SectorUniverseStatus { tick: previous.tick, ..new.clone() };
+    if same_but_tick == *previous { Change::TickOnly } else { Change::Other }
+}
+
 /// A JSON merge patch setting `status` exactly: fields absent from it are sent as null, so a
 /// value that no longer applies is removed rather than left behind.
 pub fn merge_patch(status: &SectorUniverseStatus) -> Result<Value, serde_json::Error> {
@@ -325,6 +346,20 @@ mod tests {
             ..Observation::default()
         };
         assert_eq!(build(None, &obs, &time(1)).phase, Some(Phase::Resetting));
+    }
+
+    #[test]
+    fn a_moving_tick_alone_is_told_apart_from_other_changes() {
+        let obs = Observation { live: Some(Ok(live(SimPhase::Running))), ..Observation::default() };
+        let s = build(None, &obs, &time(1));
+        assert_eq!(change(None, &s), Change::Other);
+        assert_eq!(change(Some(&s), &s), Change::None);
+        let later = SectorUniverseStatus { tick: Some(43), ..s.clone() };
+        assert_eq!(change(Some(&s), &later), Change::TickOnly);
+        let paused = SectorUniverseStatus { phase: Some(Phase::Paused), ..later.clone() };
+        assert_eq!(change(Some(&s), &paused), Change::Other);
+        let untouched_tick = SectorUniverseStatus { phase: Some(Phase::Paused), ..s.clone() };
+        assert_eq!(change(Some(&s), &untouched_tick), Change::Other);
     }
 
     #[test]

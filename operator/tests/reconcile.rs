@@ -479,3 +479,54 @@ async fn unreachable_redis_is_pending_first_then_degraded() {
     assert_eq!(status::condition(&status, DEGRADED).map(|c| c.reason.as_str()), Some("RedisUnreachable"));
     assert_eq!(status.run.as_deref(), Some("1"), "last known run kept");
 }
+
+#[tokio::test]
+async fn a_moving_tick_alone_sends_no_status_patch_but_a_phase_change_does() {
+    let h = harness().await;
+    h.create("blue", json!({})).await;
+    h.reconcile("blue").await.expect("reconcile");
+    h.roll_out().await;
+    let running = |tick, phase| SimStatus {
+        run: Some("1".into()),
+        tick: Some(tick),
+        phase: Some(phase),
+        ..SimStatus::default()
+    };
+    h.sim_reports(running(10, SimPhase::Running)).await;
+    h.reconcile("blue").await.expect("reconcile");
+    let su = h.get("blue").await;
+    assert_eq!(su.status.as_ref().and_then(|s| s.tick), Some(10));
+    let version = su.metadata.resource_version;
+
+    // The simulation advances: only the tick differs, and the last write was just now.
+    h.sim_reports(running(11, SimPhase::Running)).await;
+    h.reconcile("blue").await.expect("reconcile");
+    let su = h.get("blue").await;
+    assert_eq!(su.metadata.resource_version, version, "no status write for the tick alone");
+    assert_eq!(su.status.as_ref().and_then(|s| s.tick), Some(10));
+
+    // Something else changes: the status is written, with the current tick.
+    h.sim_reports(running(12, SimPhase::Paused)).await;
+    h.reconcile("blue").await.expect("reconcile");
+    let status = h.get("blue").await.status.expect("status");
+    assert_eq!((status.phase, status.tick), (Some(Phase::Paused), Some(12)));
+}
+
+#[tokio::test]
+async fn the_tick_is_refreshed_once_the_refresh_period_passed() {
+    let mut settings = settings();
+    settings.status_tick_refresh = std::time::Duration::ZERO;
+    let h = harness_with(settings).await;
+    h.create("blue", json!({})).await;
+    h.sim_reports(SimStatus {
+        run: Some("1".into()),
+        tick: Some(1),
+        phase: Some(SimPhase::Running),
+        ..SimStatus::default()
+    })
+    .await;
+    h.reconcile("blue").await.expect("reconcile");
+    h.sim_reports(SimStatus { tick: Some(2), ..SimStatus::default() }).await;
+    h.reconcile("blue").await.expect("reconcile");
+    assert_eq!(h.get("blue").await.status.and_then(|s| s.tick), Some(2));
+}
