@@ -6,6 +6,7 @@ pub mod children;
 pub mod control;
 pub mod controller;
 pub mod crd;
+pub mod crd_install;
 pub mod error;
 pub mod game_config;
 pub mod http;

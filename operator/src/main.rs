@@ -1,5 +1,6 @@
 //! `sector-operator`: reconciles `SectorUniverse` resources. Serves `/metrics` and `/health`,
-//! takes the leader Lease before reconciling, logs JSON in a cluster.
+//! takes the leader Lease before reconciling, applies its own CRD (`MANAGE_CRD`), logs JSON in a
+//! cluster.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,8 +12,11 @@ use sector_operator::leader::LeaseLock;
 use sector_operator::live::RedisConnector;
 use sector_operator::metrics::Metrics;
 use sector_operator::settings::Settings;
-use sector_operator::{http, runner, telemetry};
+use sector_operator::{crd_install, http, runner, telemetry};
 use tokio::sync::watch;
+
+/// How long a freshly applied CRD may take to be Established (name checks, usually a second).
+const CRD_ESTABLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -55,6 +59,15 @@ async fn main() -> anyhow::Result<()> {
         metrics.set_leader(true);
         tracing::info!(identity = lock.identity(), "leading");
         tokio::spawn(keep_leading(lock.clone(), stop_tx.clone(), lost.clone(), metrics.clone()));
+    }
+
+    // After the election, so only the leader writes the CRD (a follower of an older version
+    // never rolls it back while the new leader runs).
+    if settings.manage_crd {
+        let outcome = crd_install::ensure(&client, CRD_ESTABLISH_TIMEOUT).await?;
+        tracing::info!(crd = crd_install::CRD_NAME, ?outcome, "CRD applied and Established");
+    } else {
+        tracing::info!(crd = crd_install::CRD_NAME, "MANAGE_CRD=false: the CRD is left as installed");
     }
 
     let ctx = Arc::new(Context::new(client, settings.clone(), RedisConnector, metrics.clone()));

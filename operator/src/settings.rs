@@ -49,6 +49,9 @@ pub struct Settings {
     /// it is refreshed at most this often (a status written for any other reason carries the
     /// current tick). 0: on every reconcile.
     pub status_tick_refresh: Duration,
+    /// `MANAGE_CRD`: apply the operator's own SectorUniverse CRD at start (server-side apply,
+    /// so an upgraded operator upgrades its CRD) and wait until it is Established.
+    pub manage_crd: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             lease_duration: Duration::from_secs(15),
             concurrency: 8,
             status_tick_refresh: Duration::from_secs(300),
+            manage_crd: true,
         }
     }
 }
@@ -144,6 +148,7 @@ impl Settings {
             Ok(())
         };
         flag("LEADER_ELECTION", &mut s.leader_election)?;
+        flag("MANAGE_CRD", &mut s.manage_crd)?;
         Ok(s)
     }
 }
@@ -166,11 +171,13 @@ mod tests {
             ("WATCH_NAMESPACE", "games"),
             ("METRICS_PORT", " "),
             ("STATUS_TICK_REFRESH_SECONDS", "0"),
+            ("MANAGE_CRD", "false"),
         ]))
         .unwrap();
         assert_eq!(s.status_tick_refresh, Duration::ZERO);
+        assert!(!s.manage_crd);
         let defaults = Settings::default();
-        assert_eq!(defaults.status_tick_refresh, Duration::from_secs(300));
+        assert_eq!((defaults.status_tick_refresh, defaults.manage_crd), (Duration::from_secs(300), true));
         assert_eq!(s.default_image, "sector:1.2");
         assert_eq!(s.resync, Duration::from_secs(10));
         assert!(!s.leader_election);
@@ -182,6 +189,8 @@ mod tests {
     fn bad_values_name_the_variable() {
         let err = Settings::from_vars(vars(&[("RESYNC_SECONDS", "soon")])).unwrap_err();
         assert_eq!(err.to_string(), "RESYNC_SECONDS=\"soon\": expected a whole number");
+        let err = Settings::from_vars(vars(&[("MANAGE_CRD", "sometimes")])).unwrap_err();
+        assert_eq!(err.to_string(), "MANAGE_CRD=\"sometimes\": expected true or false");
         let err = Settings::from_vars(vars(&[("METRICS_PORT", "70000")])).unwrap_err();
         assert!(err.to_string().starts_with("METRICS_PORT"), "{err}");
     }
