@@ -120,6 +120,14 @@ pub async fn apply_all(
                 };
                 match result {
                     Ok(current) => observe_workload(child, &current, &mut out),
+                    Err(kube::Error::Api(status)) if status.code == 404 => {
+                        // Applying creates what is missing, so a 404 means the kind itself is.
+                        cache.invalidate(&key);
+                        let kind = format!("{} {}", child.resource.api_version, child.kind());
+                        out.errors.push(format!(
+                            "{label}: the cluster does not serve {kind} (install its CRDs, e.g. Gateway API for an HTTPRoute)"
+                        ));
+                    }
                     Err(e) => {
                         cache.invalidate(&key);
                         out.errors.push(format!("{label}: {}", brief(&e)));
@@ -133,6 +141,7 @@ pub async fn apply_all(
                     out.deleted.push(label);
                     cache.record(key, hash);
                 }
+                // Already gone, or its kind is not served at all: either way nothing to delete.
                 Err(kube::Error::Api(status)) if status.code == 404 => cache.record(key, hash),
                 Err(e) => out.errors.push(format!("{label}: {}", brief(&e))),
             },

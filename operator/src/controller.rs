@@ -32,6 +32,7 @@ use crate::control::{self, AdminAction};
 use crate::crd::{BotReplicas, Phase, SectorUniverse, SectorUniverseStatus};
 use crate::error::Error;
 use crate::game_config;
+use crate::gateway_api::GatewayApi;
 use crate::live::{self, Connections, Connector, Live};
 use crate::metrics::Metrics;
 use crate::names::Names;
@@ -56,6 +57,8 @@ pub struct Context<C: Connector> {
     pub connections: Connections<C>,
     /// What was applied, so unchanged children are not sent again.
     pub applied: AppliedCache,
+    /// Whether HTTPRoutes can exist in the cluster (the runner discovers it at start).
+    pub gateway_api: GatewayApi,
     memory: Mutex<HashMap<String, Memory>>,
 }
 
@@ -79,6 +82,7 @@ impl<C: Connector> Context<C> {
             metrics,
             connections: Connections::new(connector),
             applied: AppliedCache::default(),
+            gateway_api: GatewayApi::default(),
             memory: Mutex::new(HashMap::new()),
         }
     }
@@ -204,8 +208,16 @@ async fn reconcile_inner<C: Connector>(
         game_config: &game_json,
         bot_replicas,
     };
-    let wanted = children::build_all(&inputs)?;
+    let mut wanted = children::build_all(&inputs)?;
+    if !ctx.gateway_api.may_have_routes() {
+        // No Gateway API in the cluster: no route to delete (a route wanted is still applied,
+        // and fails with a clear message).
+        wanted.retain(|c| c.resource.group != children::http_route::GROUP || c.object.is_some());
+    }
     let applied = apply_all(&ctx.client, namespace, &wanted, &ctx.applied, ctx.settings.reapply).await;
+    if applied.written.iter().any(|w| w.starts_with(children::http_route::KIND)) {
+        ctx.gateway_api.set_served(true);
+    }
     obs.apply_errors = applied.errors.clone();
     obs.not_ready = applied.not_ready.clone();
     obs.url = Some(children::url(&inputs));

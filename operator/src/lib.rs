@@ -9,6 +9,7 @@ pub mod crd;
 pub mod crd_install;
 pub mod error;
 pub mod game_config;
+pub mod gateway_api;
 pub mod http;
 pub mod leader;
 pub mod live;

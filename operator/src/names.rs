@@ -109,6 +109,11 @@ impl Names {
         format!("{}-api", self.universe)
     }
 
+    /// The Gateway API HTTPRoute (`/` and `/api`), in place of both Ingress objects.
+    pub fn http_route(&self) -> String {
+        self.universe.clone()
+    }
+
     /// Labels every child carries.
     pub fn labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([

@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use kube::api::{Api, ListParams};
+use kube::api::{Api, DynamicObject, ListParams};
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Predicate, PredicateConfig, WatchStreamExt, predicates, watcher};
@@ -23,6 +23,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use crate::apply::AppliedCache;
+use crate::children::http_route;
 use crate::controller::{Context, error_policy, reconcile};
 use crate::crd::SectorUniverse;
 use crate::live::Connector;
@@ -77,6 +78,7 @@ pub async fn run<C: Connector>(
     let controller = owns::<ServiceAccount, C>(controller, &ctx, ns, &owned);
     let controller = owns::<Role, C>(controller, &ctx, ns, &owned);
     let controller = owns::<RoleBinding, C>(controller, &ctx, ns, &owned);
+    let controller = owns_http_routes(controller, &ctx, ns, &owned).await;
     controller
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
@@ -101,6 +103,39 @@ where
     events.predicate_filter(predicates::generation.combine(deleting), PredicateConfig::default())
 }
 
+/// Watches HTTPRoutes like the other children, if the cluster serves Gateway API: without its
+/// CRDs a watch would fail forever. (Installing Gateway API later takes an operator restart to
+/// watch routes; they are still applied and re-applied every `REAPPLY_SECONDS` meanwhile.)
+async fn owns_http_routes<C: Connector>(
+    controller: Controller<SectorUniverse>,
+    ctx: &Arc<Context<C>>,
+    ns: Option<&str>,
+    config: &watcher::Config,
+) -> Controller<SectorUniverse> {
+    match ctx.gateway_api.discover(&ctx.client).await {
+        Ok(true) => {
+            tracing::info!("Gateway API served: watching HTTPRoutes");
+            let resource = http_route::resource();
+            let api: Api<DynamicObject> = match ns {
+                Some(ns) => Api::namespaced_with(ctx.client.clone(), ns, &resource),
+                None => Api::all_with(ctx.client.clone(), &resource),
+            };
+            let mapper = child_mapper::<DynamicObject, C>(ctx, resource.kind.clone());
+            controller.watches_with(api, resource, config.clone(), mapper)
+        }
+        Ok(false) => {
+            tracing::info!(
+                "Gateway API not installed: HTTPRoutes are not watched (ingress.gateway needs it)"
+            );
+            controller
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the API groups: HTTPRoutes are not watched");
+            controller
+        }
+    }
+}
+
 /// Watches a child kind: a change or deletion of a child makes the operator forget what it
 /// applied there (so it is applied again) and reconciles the owning universe.
 fn owns<K, C: Connector>(
@@ -118,19 +153,26 @@ where
         + Sync
         + 'static,
 {
-    let mapper_ctx = ctx.clone();
-    let mapper = move |child: K| {
+    let mapper = child_mapper::<K, C>(ctx, K::kind(&()).into_owned());
+    controller.watches(api::<K>(&ctx.client, ns), config.clone(), mapper)
+}
+
+/// Maps a child's event to its universe, forgetting what was applied to the child.
+fn child_mapper<K: Resource, C: Connector>(
+    ctx: &Arc<Context<C>>,
+    kind: String,
+) -> impl Fn(K) -> Vec<ObjectRef<SectorUniverse>> + Send + Sync + 'static {
+    let ctx = ctx.clone();
+    move |child: K| {
         let namespace = child.namespace().unwrap_or_default();
-        let key = AppliedCache::key(&namespace, &K::kind(&()), &child.name_any());
-        mapper_ctx.applied.invalidate(&key);
+        ctx.applied.invalidate(&AppliedCache::key(&namespace, &kind, &child.name_any()));
         child
             .owner_references()
             .iter()
             .filter(|o| o.kind == "SectorUniverse" && o.api_version.starts_with("sector.dev/"))
             .map(|o| ObjectRef::new(&o.name).within(&namespace))
-            .collect::<Vec<_>>()
-    };
-    controller.watches(api::<K>(&ctx.client, ns), config.clone(), mapper)
+            .collect()
+    }
 }
 
 #[cfg(test)]

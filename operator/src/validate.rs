@@ -49,6 +49,20 @@ pub fn problems(universe: &SectorUniverse) -> Vec<String> {
     if spec.ingress.enabled && spec.ingress.host.is_none() {
         out.push("ingress.host is required when ingress.enabled is true".to_owned());
     }
+    if let Some(gateway) = &spec.ingress.gateway {
+        if gateway.parent_refs.is_empty() {
+            out.push("ingress.gateway.parentRefs needs at least one Gateway".to_owned());
+        }
+        if spec.ingress.class_name.is_some() {
+            out.push("ingress.className does not apply with ingress.gateway".to_owned());
+        }
+        if spec.ingress.tls_secret_name.is_some() {
+            out.push(
+                "ingress.tlsSecretName does not apply with ingress.gateway (the Gateway's listener terminates TLS)"
+                    .to_owned(),
+            );
+        }
+    }
     if spec.minter.enabled && (spec.minter.rpc_url.is_none() || spec.minter.private_key_ref.is_none()) {
         out.push(
             "minter.rpcUrl and minter.privateKeyRef are required when minter.enabled is true".to_owned(),
@@ -98,6 +112,31 @@ mod tests {
         assert!(found[0].starts_with("metadata.name \"Blue_1\""));
         assert_eq!(found[1], "bots.minReplicas (5) must not exceed bots.maxReplicas (2)");
         assert!(found[2].contains("12 factions need at least as many systems, got 6"), "{}", found[2]);
+    }
+
+    #[test]
+    fn gateway_excludes_the_ingress_only_fields() {
+        use crate::crd::{GatewayParentRef, GatewaySpec, IngressSpec};
+        let ingress = |parent_refs: Vec<GatewayParentRef>| IngressSpec {
+            enabled: true,
+            host: Some("blue.example".into()),
+            class_name: Some("nginx".into()),
+            tls_secret_name: Some("blue-tls".into()),
+            gateway: Some(GatewaySpec { parent_refs }),
+            ..IngressSpec::default()
+        };
+        let spec = SectorUniverseSpec { ingress: ingress(Vec::new()), ..SectorUniverseSpec::default() };
+        let found = problems(&universe("blue", spec));
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("ingress.gateway.parentRefs"));
+        assert!(found[1].starts_with("ingress.className"));
+        assert!(found[2].starts_with("ingress.tlsSecretName"));
+        let mut fine =
+            ingress(vec![GatewayParentRef { name: "public".into(), ..GatewayParentRef::default() }]);
+        fine.class_name = None;
+        fine.tls_secret_name = None;
+        let spec = SectorUniverseSpec { ingress: fine, ..SectorUniverseSpec::default() };
+        assert_eq!(problems(&universe("blue", spec)), Vec::<String>::new());
     }
 
     #[test]

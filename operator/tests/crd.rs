@@ -158,6 +158,23 @@ fn cel_redis_storage_is_fixed_once_the_universe_exists() {
     assert_eq!(enum_values, &json!(["Retain", "Delete", null]));
 }
 
+#[test]
+fn cel_gateway_excludes_ingress_only_fields() {
+    let ingress = |extra: Value| {
+        let mut ingress = json!({"enabled": true, "host": "b.example",
+                                 "gateway": {"parentRefs": [{"name": "public", "sectionName": "https"}]}});
+        for (k, v) in extra.as_object().expect("object") {
+            ingress[k] = v.clone();
+        }
+        universe("blue", json!({"ingress": ingress}))
+    };
+    assert!(check(&ingress(json!({"annotations": {"external-dns/hostname": "b.example"}})), None).is_ok());
+    let err = check(&ingress(json!({"className": "nginx"})), None).unwrap_err();
+    assert!(err.contains("ingress.className selects an IngressClass"), "{err}");
+    let err = check(&ingress(json!({"tlsSecretName": "blue-tls"})), None).unwrap_err();
+    assert!(err.contains("the Gateway's listener terminates TLS"), "{err}");
+}
+
 /// Every `examples/*.yaml`, by file name.
 fn examples() -> Vec<(String, Value)> {
     let dir = repo_file("examples");

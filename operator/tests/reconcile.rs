@@ -530,3 +530,57 @@ async fn the_tick_is_refreshed_once_the_refresh_period_passed() {
     h.reconcile("blue").await.expect("reconcile");
     assert_eq!(h.get("blue").await.status.and_then(|s| s.tick), Some(2));
 }
+
+fn gateway_spec() -> Value {
+    json!({"ingress": {"enabled": true, "host": "blue.example",
+                       "gateway": {"parentRefs": [{"name": "public", "namespace": "infra"}]}}})
+}
+
+#[tokio::test]
+async fn a_gateway_universe_gets_an_http_route_instead_of_the_ingresses() {
+    let h = harness_on(settings(), fake_client_with_gateway_api().await).await;
+    let routes: kube::Api<HTTPRoute> = kube::Api::namespaced(h.client.clone(), NS);
+    let route_names = || async {
+        let list = routes.list(&Default::default()).await.expect("list routes");
+        list.items.into_iter().map(|r| r.metadata.name.unwrap_or_default()).collect::<Vec<_>>()
+    };
+    h.create("blue", gateway_spec()).await;
+    h.reconcile("blue").await.expect("reconcile");
+    assert_eq!(route_names().await, ["blue"]);
+    let route = serde_json::to_value(routes.get("blue").await.expect("route")).expect("json");
+    assert_eq!(route["spec"]["hostnames"], json!(["blue.example"]));
+    assert_eq!(route["spec"]["parentRefs"][0]["namespace"], "infra");
+    assert_eq!(route["spec"]["rules"][0]["filters"][0]["urlRewrite"]["path"]["replacePrefixMatch"], "/");
+    assert_eq!(route["spec"]["rules"][1]["backendRefs"][0]["name"], "blue-frontend");
+    assert_eq!(route["metadata"]["ownerReferences"][0]["kind"], "SectorUniverse");
+    let children = h.children().await;
+    assert!(!children.contains_key("Ingress/blue") && !children.contains_key("Ingress/blue-api"));
+    assert!(h.ctx.gateway_api.served(), "a route applied proves Gateway API served");
+
+    // Back to Ingress objects: the route goes.
+    h.patch_spec("blue", json!({"ingress": {"gateway": null}})).await;
+    h.reconcile("blue").await.expect("reconcile");
+    assert!(route_names().await.is_empty(), "route deleted");
+    let children = h.children().await;
+    assert!(children.contains_key("Ingress/blue") && children.contains_key("Ingress/blue-api"));
+}
+
+#[tokio::test]
+async fn without_gateway_api_nothing_fails_until_a_route_is_wanted() {
+    // The in-memory API here serves no HTTPRoute kind, like a cluster without Gateway API.
+    let h = harness().await;
+    h.create("blue", json!({"ingress": {"enabled": true, "host": "blue.example"}})).await;
+    h.reconcile("blue").await.expect("no route wanted: the missing kind is no error");
+    h.ctx.gateway_api.set_served(false);
+    h.reconcile("blue").await.expect("known absent: not even tried");
+
+    h.patch_spec("blue", gateway_spec()).await;
+    let err = h.reconcile("blue").await.expect_err("a route wanted where none can exist");
+    let message = err.to_string();
+    assert!(
+        message.contains("HTTPRoute/blue: the cluster does not serve gateway.networking.k8s.io/v1 HTTPRoute"),
+        "{message}"
+    );
+    let status = h.get("blue").await.status.expect("status");
+    assert_eq!(status.phase, Some(Phase::Degraded));
+}

@@ -62,3 +62,13 @@ fn minimal_universe_children() {
 fn full_universe_children() {
     insta::assert_yaml_snapshot!("full", render(&example("full.yaml"), 5));
 }
+
+#[test]
+fn gateway_universe_route() {
+    let children = render(&example("gateway.yaml"), 1);
+    let object = |id: &str| {
+        children.iter().find(|(key, _)| key.split(' ').next() == Some(id)).and_then(|(_, o)| o.clone())
+    };
+    assert!(object("ingress").is_none() && object("api-ingress").is_none(), "the route replaces the Ingress");
+    insta::assert_yaml_snapshot!("gateway_http_route", object("http-route").expect("an HTTPRoute"));
+}

@@ -1,6 +1,7 @@
 //! Ingress: `/` and `/ws` to the frontend; `/api` to the API with the prefix stripped (the API
 //! serves `/snapshot`, not `/api/snapshot`). The strip is a regex path plus ingress-nginx's
 //! `rewrite-target`, which applies to a whole Ingress, hence two objects. Other controllers:
+//! use `ingress.gateway` (an HTTPRoute, see http_route.rs) with a Gateway API implementation,
 //! add their own rewrite through `ingress.annotations`, or send `/api` through the frontend's
 //! `/api/*` proxy.
 
@@ -40,7 +41,8 @@ pub fn api(i: &Inputs) -> Option<Ingress> {
 
 fn ingress(i: &Inputs, name: String, paths: Vec<HTTPIngressPath>, extra: &[(&str, &str)]) -> Option<Ingress> {
     let spec = &i.spec().ingress;
-    if !spec.enabled {
+    // With a gateway the HTTPRoute (http_route.rs) takes both objects' place.
+    if !spec.enabled || spec.gateway.is_some() {
         return None;
     }
     let host = spec.host.clone()?;

@@ -6,6 +6,7 @@ mod api;
 mod bots;
 mod config_map;
 mod frontend;
+pub mod http_route;
 mod ingress;
 mod meta;
 mod minter;
@@ -16,9 +17,9 @@ mod rbac;
 mod redis;
 mod secret;
 mod sim;
-mod workload;
 #[cfg(test)]
 mod testing;
+mod workload;
 
 use kube::core::{ApiResource, Resource};
 use serde::Serialize;
@@ -87,6 +88,11 @@ impl Child {
         })
     }
 
+    /// A child of a kind without Rust types (built as JSON), e.g. a Gateway API route.
+    fn dynamic(id: &'static str, resource: ApiResource, name: String, object: Option<Value>) -> Self {
+        Self { id, resource, name, object }
+    }
+
     pub fn kind(&self) -> &str {
         &self.resource.kind
     }
@@ -119,10 +125,12 @@ pub fn build_all(i: &Inputs) -> Result<Vec<Child>, serde_json::Error> {
         Child::new("minter-service", n.of(Minter), minter::service(i))?,
         Child::new("ingress", n.ingress(), ingress::frontend(i))?,
         Child::new("api-ingress", n.api_ingress(), ingress::api(i))?,
+        Child::dynamic("http-route", http_route::resource(), n.http_route(), http_route::http_route(i)?),
     ])
 }
 
-/// Where players reach the universe: the ingress host, else the frontend Service in-cluster.
+/// Where players reach the universe: the ingress host (`http` through a Gateway, whose listener
+/// the operator does not read), else the frontend Service in-cluster.
 pub fn url(i: &Inputs) -> String {
     let ingress = &i.spec().ingress;
     match (&ingress.host, ingress.enabled) {

@@ -129,7 +129,8 @@ pub struct SectorUniverseSpec {
     #[serde(default, skip_serializing_if = "is_default")]
     pub redis: RedisSpec,
 
-    /// Ingress: `/` and `/ws` to the frontend, `/api` to the API.
+    /// Exposure at a host name: `/` and `/ws` to the frontend, `/api` to the API, through two
+    /// Ingress objects or (with ingress.gateway) a Gateway API HTTPRoute.
     #[serde(default, skip_serializing_if = "is_default")]
     pub ingress: IngressSpec,
 
@@ -308,17 +309,21 @@ impl RetentionPolicy {
     }
 }
 
-/// Ingress to the universe.
+/// Exposure of the universe at a host name (Ingress objects or a Gateway API HTTPRoute).
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 #[x_kube(
     validation = Rule::new("!has(self.enabled) || !self.enabled || has(self.host)")
         .message("ingress.host is required when ingress.enabled is true"),
     validation = Rule::new("!has(self.tlsSecretName) || has(self.host)")
-        .message("ingress.tlsSecretName needs ingress.host")
+        .message("ingress.tlsSecretName needs ingress.host"),
+    validation = Rule::new("!has(self.gateway) || !has(self.className)")
+        .message("ingress.className selects an IngressClass: with ingress.gateway the HTTPRoute attaches to gateway.parentRefs instead"),
+    validation = Rule::new("!has(self.gateway) || !has(self.tlsSecretName)")
+        .message("ingress.tlsSecretName is for the Ingress objects: with ingress.gateway the Gateway's listener terminates TLS")
 )]
 pub struct IngressSpec {
-    /// Create the Ingress.
+    /// Expose the universe at host: Ingress objects, or an HTTPRoute with gateway.
     #[serde(default, skip_serializing_if = "is_default")]
     pub enabled: bool,
 
@@ -327,17 +332,56 @@ pub struct IngressSpec {
     #[schemars(length(min = 1, max = 253))]
     pub host: Option<String>,
 
-    /// IngressClass. Absent: the cluster default.
+    /// IngressClass of the Ingress objects. Absent: the cluster default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_name: Option<String>,
 
-    /// Secret holding the TLS certificate for host. Absent: plain HTTP.
+    /// Secret holding the TLS certificate for host, for the Ingress objects. Absent: plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_secret_name: Option<String>,
 
-    /// Extra annotations of the Ingress (e.g. for cert-manager).
+    /// Extra annotations of the Ingress objects, or of the HTTPRoute with gateway (e.g. for
+    /// cert-manager or external-dns).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub annotations: std::collections::BTreeMap<String, String>,
+
+    /// Route through Gateway API instead of Ingress objects: the operator creates one HTTPRoute
+    /// (gateway.networking.k8s.io/v1) for host, attached to these Gateways, with `/api` sent to
+    /// the API (prefix replaced by `/`, which every Gateway API implementation supports) and `/`
+    /// (WebSockets included) to the frontend. Absent: two Ingress objects whose `/api` prefix
+    /// strip only ingress-nginx understands. Needs ingress.enabled and ingress.host; excludes
+    /// className and tlsSecretName (TLS is the Gateway listener's business).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewaySpec>,
+}
+
+/// Where the universe's HTTPRoute attaches.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewaySpec {
+    /// The Gateways (or listeners of them) the HTTPRoute attaches to; each must allow routes
+    /// from the universe's namespace.
+    #[schemars(length(min = 1, max = 32))]
+    pub parent_refs: Vec<GatewayParentRef>,
+}
+
+/// A Gateway (gateway.networking.k8s.io) the HTTPRoute attaches to.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayParentRef {
+    /// Name of the Gateway.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+
+    /// Namespace of the Gateway. Absent: the universe's namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
+    pub namespace: Option<String>,
+
+    /// Listener of the Gateway to attach to. Absent: every listener that accepts the route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub section_name: Option<String>,
 }
 
 /// Administration and credentials.

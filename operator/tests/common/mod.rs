@@ -74,10 +74,42 @@ pub async fn harness() -> Harness {
     harness_with(settings()).await
 }
 
+/// Gateway API's HTTPRoute, only so the in-memory API serves the kind, like a cluster with
+/// Gateway API installed (the operator builds routes as JSON).
+#[derive(kube::CustomResource, Clone, Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[kube(
+    group = "gateway.networking.k8s.io",
+    version = "v1",
+    kind = "HTTPRoute",
+    plural = "httproutes",
+    namespaced
+)]
+pub struct HTTPRouteSpec {
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// The in-memory API of a cluster with Gateway API.
+pub async fn fake_client_with_gateway_api() -> Client {
+    kube_fake_client::ClientBuilder::new()
+        .with_resource::<SectorUniverse>()
+        .with_status_subresource::<SectorUniverse>()
+        .with_status_subresource::<Deployment>()
+        .with_status_subresource::<StatefulSet>()
+        .with_resource::<HTTPRoute>()
+        .build()
+        .await
+        .expect("fake client")
+}
+
 pub async fn harness_with(settings: Settings) -> Harness {
+    harness_on(settings, fake_client().await).await
+}
+
+/// A harness on a given in-memory API.
+pub async fn harness_on(settings: Settings, client: Client) -> Harness {
     let redis = RedisServer::start().expect("redis-server starts (apt-get install -y redis-server)");
     let store = redis.store(Keys::default()).await.expect("connect to test redis");
-    let client = fake_client().await;
     let connector = TestRedis { url: redis.url() };
     let ctx = Arc::new(Context::new(client.clone(), settings, connector, Arc::new(Metrics::new())));
     Harness { client, ctx, redis, store }
