@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::hub::FrameResend;
 use sector_store::settings::{EnvVars, REDIS_VARS, RedisSettings, SettingsError};
 
 /// Default listening port (`PORT`).
@@ -38,6 +39,18 @@ pub struct WsSettings {
     pub replay_events: usize,
     /// `WS_MAX_CLIENTS`: further connections are refused with 503.
     pub max_clients: usize,
+    /// `WS_FRAME_RESEND_MS` (0 = off): the current frame is sent again this long after a run's
+    /// first snapshot, for clients that missed or mis-ordered it.
+    pub frame_resend_after: Option<Duration>,
+    /// `WS_IDLE_FRAME_MS` (0 = off): the current frame is sent again when nothing was sent for
+    /// this long.
+    pub idle_frame_every: Option<Duration>,
+}
+
+impl WsSettings {
+    pub fn frame_resend(&self) -> FrameResend {
+        FrameResend { after_snapshot: self.frame_resend_after, when_idle: self.idle_frame_every }
+    }
 }
 
 impl Default for WsSettings {
@@ -49,6 +62,8 @@ impl Default for WsSettings {
             client_queue: 128,
             replay_events: 2048,
             max_clients: 20_000,
+            frame_resend_after: Some(Duration::from_millis(500)),
+            idle_frame_every: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -96,6 +111,8 @@ const KNOWN: &[&str] = &[
     "WS_CLIENT_QUEUE",
     "WS_REPLAY_EVENTS",
     "WS_MAX_CLIENTS",
+    "WS_FRAME_RESEND_MS",
+    "WS_IDLE_FRAME_MS",
     "PROXY_TIMEOUT_MS",
     "MAX_PROXY_BODY_BYTES",
     "TAIL_MAX",
@@ -165,6 +182,13 @@ impl FrontendConfig {
         ws.client_queue = env.number("WS_CLIENT_QUEUE", 1usize)?.unwrap_or(ws.client_queue);
         ws.replay_events = env.number("WS_REPLAY_EVENTS", 0usize)?.unwrap_or(ws.replay_events);
         ws.max_clients = env.number("WS_MAX_CLIENTS", 1usize)?.unwrap_or(ws.max_clients);
+        let off_if_zero = |d: Duration| (!d.is_zero()).then_some(d);
+        if let Some(after) = ms("WS_FRAME_RESEND_MS", 0)? {
+            ws.frame_resend_after = off_if_zero(after);
+        }
+        if let Some(every) = ms("WS_IDLE_FRAME_MS", 0)? {
+            ws.idle_frame_every = off_if_zero(every);
+        }
         self.proxy_timeout = ms("PROXY_TIMEOUT_MS", 1)?.unwrap_or(self.proxy_timeout);
         self.max_proxy_body = env.number("MAX_PROXY_BODY_BYTES", 1024usize)?.unwrap_or(self.max_proxy_body);
         self.tail_max = env.number("TAIL_MAX", 1usize)?.unwrap_or(self.tail_max);
@@ -238,6 +262,11 @@ mod tests {
         assert_eq!(same, "METRICS_PORT=\"9090\": must differ from PORT");
         assert!(parse(&[("METRICS_PORT", "0")]).unwrap_err().to_string().starts_with("METRICS_PORT"));
         assert!(parse(&[("API_URL", "api:8000")]).unwrap_err().to_string().starts_with("API_URL"));
+        let c = parse(&[("WS_FRAME_RESEND_MS", "0"), ("WS_IDLE_FRAME_MS", "2000")]).unwrap();
+        assert_eq!((c.ws.frame_resend_after, c.ws.idle_frame_every), (None, Some(Duration::from_secs(2))));
+        assert!(
+            parse(&[("WS_IDLE_FRAME_MS", "soon")]).unwrap_err().to_string().starts_with("WS_IDLE_FRAME_MS")
+        );
         assert!(parse(&[("WS_CLIENT_QUEUE", "0")]).unwrap_err().to_string().starts_with("WS_CLIENT_QUEUE"));
         assert!(
             parse(&[("SIM_CONFIG", "/nonexistent.json")]).unwrap_err().to_string().starts_with("SIM_CONFIG")

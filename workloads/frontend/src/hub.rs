@@ -8,11 +8,19 @@
 //!
 //! The broadcast channel is bounded: a client that falls more than its capacity behind gets
 //! `Lagged` and is resynced with a fresh frame instead of being buffered without bound.
+//!
+//! The current frame is also re-broadcast as the reference's bare snapshot (with the id of the
+//! last event it reflects) shortly after a new run's snapshot and when nothing was sent for a
+//! while: the reference server did so every 0.5 s, and clients built for it rely on that to
+//! recover from a missed or mis-ordered snapshot. Sent under the publishing lock, it sits in
+//! stream order, so a client that applies it is exactly as current as one that did not.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::extract::ws::Utf8Bytes;
 use sector_core::delta::Delta;
@@ -55,12 +63,26 @@ struct Published {
     /// Recent events, oldest first; every event after `floor` is in here.
     ring: VecDeque<Outgoing>,
     floor: Option<EntryId>,
+    /// When the frame is due to be re-sent after a new run's snapshot.
+    resend_due: Option<Instant>,
+    /// When anything was last broadcast.
+    last_sent: Option<Instant>,
+}
+
+/// When the hub re-sends the current frame (both `None`: never).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameResend {
+    /// This long after a snapshot event (or a store reset) that starts a run.
+    pub after_snapshot: Option<Duration>,
+    /// When nothing was broadcast for this long.
+    pub when_idle: Option<Duration>,
 }
 
 struct Shared {
     published: RwLock<Published>,
     live: broadcast::Sender<Outgoing>,
     replay_events: usize,
+    resend: FrameResend,
     ready: AtomicBool,
     metrics: Arc<Metrics>,
 }
@@ -88,6 +110,7 @@ impl Hub {
         store: S,
         client_queue: usize,
         replay_events: usize,
+        resend: FrameResend,
         metrics: Arc<Metrics>,
         stop: watch::Receiver<()>,
     ) -> Self
@@ -99,9 +122,13 @@ impl Hub {
             published: RwLock::new(Published::default()),
             live,
             replay_events,
+            resend,
             ready: AtomicBool::new(false),
             metrics,
         });
+        if let Some(period) = resend_check_period(resend) {
+            tokio::spawn(resend_loop(shared.clone(), period, stop.clone()));
+        }
         tokio::spawn(read_loop(store, shared.clone(), stop));
         Self { shared }
     }
@@ -169,7 +196,44 @@ impl Shared {
         if had_frame && let Some(frame) = &published.frame {
             let id = last.unwrap_or(EntryId::ZERO);
             let _ = self.live.send(Outgoing { id, text: frame.resync_message() });
+            published.last_sent = Some(Instant::now());
+            self.schedule_resend(&mut published);
         }
+    }
+
+    /// Plans a re-send of the frame after a run's snapshot; a later snapshot of the same
+    /// burst does not postpone it, so a steady stream of snapshots still gets one.
+    fn schedule_resend(&self, published: &mut Published) {
+        if let Some(delay) = self.resend.after_snapshot
+            && published.resend_due.is_none()
+        {
+            published.resend_due = Some(Instant::now() + delay);
+        }
+    }
+
+    /// Re-broadcasts the current frame if it is due (see the module docs). The bare message is
+    /// serialized once per frame change and shared.
+    fn resend_if_due(&self, now: Instant) {
+        let mut published = self.write();
+        let after_snapshot = published.resend_due.is_some_and(|due| due <= now);
+        let idle = self.resend.when_idle.is_some_and(|idle| {
+            published.last_sent.is_none_or(|last| now.saturating_duration_since(last) >= idle)
+        });
+        if !after_snapshot && !idle {
+            return;
+        }
+        if after_snapshot {
+            published.resend_due = None;
+        }
+        // Idle time counts from now even with nothing to send, so a frameless hub does not
+        // re-check the frame on every tick.
+        published.last_sent = Some(now);
+        let Some(frame) = &published.frame else { return };
+        let id = published.last_id.unwrap_or(EntryId::ZERO);
+        let text = frame.bare_message();
+        self.metrics.frame_resends.inc();
+        // No receivers is fine: nobody is connected.
+        let _ = self.live.send(Outgoing { id, text });
     }
 
     /// Processes one stream entry: merge into the frame, remember, broadcast.
@@ -207,7 +271,10 @@ impl Shared {
                 }
             },
             Some("snapshot") => match serde_json::from_str::<SnapshotEvent>(data) {
-                Ok(event) => published.frame = Some(Frame::new(event.data, Some(entry.id))),
+                Ok(event) => {
+                    published.frame = Some(Frame::new(event.data, Some(entry.id)));
+                    self.schedule_resend(&mut published);
+                }
                 Err(error) => {
                     tracing::warn!(id = %entry.id, %error, "skipping a malformed snapshot event");
                     self.metrics.events_skipped.inc();
@@ -231,6 +298,7 @@ impl Shared {
             published.floor = Some(entry.id);
         }
         self.metrics.events_published.inc();
+        published.last_sent = Some(Instant::now());
         // No receivers is fine: nobody is connected.
         let _ = self.live.send(out);
     }
@@ -243,6 +311,26 @@ impl Shared {
         }
         if published.ring.is_empty() {
             published.floor = Some(id);
+        }
+    }
+}
+
+/// How often the resend task looks at the clock: a fraction of the shortest delay, so a
+/// re-send is at most that late; `None` when re-sending is off.
+fn resend_check_period(resend: FrameResend) -> Option<Duration> {
+    let shortest = [resend.after_snapshot, resend.when_idle].into_iter().flatten().min()?;
+    Some((shortest / 4).clamp(Duration::from_millis(10), Duration::from_millis(250)))
+}
+
+async fn resend_loop(shared: Arc<Shared>, period: Duration, mut stop: watch::Receiver<()>) {
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            now = ticker.tick() => {
+                shared.resend_if_due(now);
+            }
+            _ = stop.changed() => return,
         }
     }
 }

@@ -31,7 +31,7 @@ use tower_http::trace::TraceLayer;
 
 pub use config::{ConfigError, FrontendConfig, PreviewLimit, WsSettings};
 pub use error::FrontendError;
-pub use hub::{Hub, Outgoing, Subscription};
+pub use hub::{FrameResend, Hub, Outgoing, Subscription};
 pub use metrics::Metrics;
 pub use server::{RunError, run, serve, serve_metrics};
 pub use state::{AppState, StateError};

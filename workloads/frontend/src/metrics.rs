@@ -23,6 +23,7 @@ pub struct Metrics {
     pub ws_connections: Counter,
     pub ws_messages: Counter,
     pub ws_resyncs: Counter,
+    pub frame_resends: Counter,
     pub ws_closed: Family<ReasonLabel, Counter>,
     pub events_published: Counter,
     pub events_skipped: Counter,
@@ -45,6 +46,7 @@ impl Metrics {
             ws_connections: Counter::default(),
             ws_messages: Counter::default(),
             ws_resyncs: Counter::default(),
+            frame_resends: Counter::default(),
             ws_closed: Family::default(),
             events_published: Counter::default(),
             events_skipped: Counter::default(),
@@ -58,6 +60,11 @@ impl Metrics {
         r.register("ws_connections", "Accepted /ws connections", metrics.ws_connections.clone());
         r.register("ws_messages", "Messages sent to /ws clients", metrics.ws_messages.clone());
         r.register("ws_resyncs", "Full frames sent to clients that fell behind", metrics.ws_resyncs.clone());
+        r.register(
+            "frame_resends",
+            "Current frames re-broadcast after a new run or while idle",
+            metrics.frame_resends.clone(),
+        );
         r.register("ws_closed", "Closed /ws connections by reason", metrics.ws_closed.clone());
         r.register("events_published", "Stream events fanned out", metrics.events_published.clone());
         r.register("events_skipped", "Stream entries not fanned out", metrics.events_skipped.clone());

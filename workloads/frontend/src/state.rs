@@ -74,6 +74,7 @@ impl AppState {
             store.clone(),
             config.ws.client_queue,
             config.ws.replay_events,
+            config.ws.frame_resend(),
             metrics.clone(),
             stopped,
         );

@@ -217,3 +217,115 @@ async fn many_clients_share_one_reader() {
     }
     assert_eq!(frontend.state.metrics().events_published.get(), 2, "each event read once, not per client");
 }
+
+/// A client like the reference page: it merges deltas as best it can (a delta of another map
+/// may not apply) and takes every full frame.
+fn apply_tolerant(frame: &mut Option<sector_core::snapshot::Snapshot>, message: &Value) {
+    if message["type"] == "delta" {
+        let delta: sector_core::delta::Delta = serde_json::from_value(message.clone()).expect("delta");
+        if let Some(frame) = frame {
+            let _ = frame.apply_delta(&delta);
+        }
+    } else {
+        apply(frame, message);
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_drops_a_new_runs_snapshot_still_gets_the_new_map() {
+    let mut config = quick_config();
+    config.ws.frame_resend_after = Some(Duration::from_millis(200));
+    let frontend = Frontend::start(config).await;
+    // Connected before the first run starts, so the first run's re-send reaches it as well.
+    let mut client = frontend.connect("").await;
+    eventually("client connected", || frontend.state.metrics().ws_clients.get() == 1).await;
+    let mut old = Game::new(30, 21);
+    let first = frontend.publish(&old.snapshot_event()).await;
+    let mut local = None;
+    apply(&mut local, &next_json(&mut client, WAIT).await.expect("the first run's snapshot"));
+    let first_resend = next_json(&mut client, WAIT).await.expect("re-sent frame of the first run");
+    assert!(first_resend.get("type").is_none(), "a bare snapshot, as to a new client: {first_resend:.80}");
+    assert_eq!(event_id(&first_resend), Some(first), "it carries the id of the event it reflects");
+    apply(&mut local, &first_resend);
+    frontend.publish(&old.tick()).await;
+    apply(&mut local, &next_json(&mut client, WAIT).await.expect("delta"));
+    assert_frame_is(&local, &old.snapshot(), "first run");
+
+    frontend.publish(r#"{"type":"run_end","winner":null,"winner_label":"none","tick":1}"#).await;
+    let mut new = Game::new(30, 22);
+    let snapshot_id = frontend.publish(&new.snapshot_event()).await;
+    let delta_id = frontend.publish(&new.tick()).await;
+
+    let mut dropped = false;
+    let resent = loop {
+        let message = next_json(&mut client, WAIT).await.expect("the new run's frame is sent again");
+        if message["type"] == "snapshot" && !dropped {
+            assert_eq!(event_id(&message), Some(snapshot_id));
+            dropped = true;
+            continue;
+        }
+        let bare = message.get("type").is_none();
+        apply_tolerant(&mut local, &message);
+        if bare {
+            break message;
+        }
+    };
+    assert!(dropped, "the client saw (and dropped) the new run's snapshot");
+    assert_eq!(event_id(&resent), Some(delta_id), "the re-sent frame reflects every event before it");
+    assert_frame_is(&local, &new.snapshot(), "after the re-sent frame the client shows the new map");
+
+    let live = frontend.publish(&new.tick()).await;
+    let message = next_json(&mut client, WAIT).await.expect("live delta");
+    assert_eq!(event_id(&message), Some(live), "no event is lost or repeated around the re-send");
+    apply(&mut local, &message);
+    assert_frame_is(&local, &new.snapshot(), "live after the re-send");
+
+    // Resuming after the re-sent frame's id gets exactly the later events.
+    let mut resumed = frontend.connect(&format!("?after={delta_id}")).await;
+    let message = next_json(&mut resumed, WAIT).await.expect("resumed event");
+    assert_eq!(event_id(&message), Some(live));
+    assert!(message.get("resync").is_none());
+    assert!(frontend.state.metrics().frame_resends.get() >= 2);
+    close(client).await;
+    close(resumed).await;
+}
+
+#[tokio::test]
+async fn an_idle_feed_re_sends_the_current_frame_and_a_busy_one_does_not() {
+    let mut config = quick_config();
+    config.ws.idle_frame_every = Some(Duration::from_millis(400));
+    let frontend = Frontend::start(config).await;
+    let mut game = Game::new(30, 5);
+    frontend.publish(&game.snapshot_event()).await;
+    let last = frontend.publish(&game.tick()).await;
+    let mut client = frontend.connect("").await;
+    let frame = next_json(&mut client, WAIT).await.expect("frame");
+    assert_eq!(event_id(&frame), Some(last));
+    for _ in 0..2 {
+        let again = next_json(&mut client, Duration::from_secs(2)).await.expect("idle re-send");
+        assert!(again.get("type").is_none(), "{again:.80}");
+        assert_eq!(event_id(&again), Some(last), "nothing new: the same frame and id");
+        let mut local = None;
+        apply(&mut local, &again);
+        assert_frame_is(&local, &game.snapshot(), "idle re-send");
+    }
+
+    // Events every 50 ms keep the feed busy: only the events arrive.
+    let mut expected = Vec::new();
+    for _ in 0..16 {
+        expected.push(frontend.publish(&game.tick()).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut received = Vec::new();
+    while received.len() < expected.len() {
+        let message = next_json(&mut client, WAIT).await.expect("event");
+        if message.get("type").is_some() {
+            received.push(event_id(&message).expect("id"));
+        } else {
+            // An idle re-send may have been on its way before the first event.
+            assert!(received.is_empty(), "no re-send between busy events: {message:.80}");
+        }
+    }
+    assert_eq!(received, expected);
+    close(client).await;
+}

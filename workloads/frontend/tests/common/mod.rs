@@ -163,8 +163,13 @@ pub async fn close(mut client: Client) {
     let _ = client.send(Message::Close(None)).await;
 }
 
+/// Dev defaults without frame re-sends, so tests see exactly the events they publish (the
+/// re-send tests turn them on).
 pub fn quick_config() -> FrontendConfig {
-    FrontendConfig::dev("http://127.0.0.1:9")
+    let mut config = FrontendConfig::dev("http://127.0.0.1:9");
+    config.ws.frame_resend_after = None;
+    config.ws.idle_frame_every = None;
+    config
 }
 
 /// Asserts the client-side frame equals the world's snapshot. `orders_applied` is left out:
