@@ -1,5 +1,6 @@
 //! `sector-operator`: The Kubernetes operator for SectorUniverse resources.
 
+pub mod api_policy;
 pub mod apply;
 pub mod autoscale;
 pub mod children;
