@@ -49,11 +49,21 @@ for kind in CustomResourceDefinition ServiceAccount ClusterRole ClusterRoleBindi
 done
 grep -q 'image: "registry.example/sector:1.2.3"' "$work/custom.yaml" || fail "image values not rendered"
 if grep -q '^kind: Role$' "$work/custom.yaml"; then fail "leader-election Role rendered while disabled"; fi
+grep -q '^kind: ValidatingAdmissionPolicy$' "$work/default.yaml" || fail "default render lacks the API-account policy"
+grep -q '^kind: ValidatingAdmissionPolicyBinding$' "$work/default.yaml" || fail "default render lacks the policy binding"
+grep -q 'customresourcedefinitions' "$work/default.yaml" || fail "default render lacks the CRD rules (crd.manage)"
+"$helm" template sector "$chart" --namespace sector-system \
+  --set crd.manage=false,apiAccountPolicy.enabled=false >"$work/off.yaml"
+if grep -q 'ValidatingAdmissionPolicy\|customresourcedefinitions' "$work/off.yaml"; then
+  fail "policy or CRD rules rendered while disabled"
+fi
+grep -A1 'name: MANAGE_CRD' "$work/off.yaml" | grep -q 'value: "false"' || fail "crd.manage=false does not reach MANAGE_CRD"
 grep -q 'app.kubernetes.io/name: sector-operator' "$work/default.yaml" \
   || fail "operator pods need app.kubernetes.io/name=sector-operator (universes' Redis network policies admit it)"
 
 step "values.schema.json refuses bad values"
-for bad in replicaCount=0 image.pullPolicy=Sometimes metrics.port=70000 unknownValue=1; do
+for bad in replicaCount=0 image.pullPolicy=Sometimes metrics.port=70000 unknownValue=1 crd.manage=maybe \
+  statusTickRefreshSeconds=-1 apiAccountPolicy.other=1; do
   if "$helm" template sector "$chart" --set "$bad" >/dev/null 2>&1; then
     fail "values.schema.json accepted --set $bad"
   fi
