@@ -229,7 +229,37 @@ async fn auth_is_checked_before_validation() {
     let anonymous = api.post("/orders", None, json!({"orders": 1})).await;
     assert_eq!(anonymous.status, StatusCode::UNPROCESSABLE_ENTITY);
     let anonymous = api.post("/orders", None, json!({"orders": []})).await;
-    assert_eq!((anonymous.status, anonymous.detail()), (StatusCode::UNAUTHORIZED, "missing authorization"));
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert!(anonymous.detail().starts_with("missing authorization"), "{}", anonymous.detail());
+}
+
+#[tokio::test]
+async fn an_order_without_a_valid_bot_token_is_told_which_header_the_api_expects() {
+    let api = memory_api(&[]);
+    seed_world(&api.store).await;
+    let orders = json!({"orders": []});
+    let anonymous = api.post("/orders", None, orders.clone()).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        anonymous.detail().contains("X-Bot-Token") && anonymous.detail().contains("Authorization: Bearer"),
+        "{}",
+        anonymous.detail()
+    );
+    let wrong =
+        api.call_with(Method::POST, "/orders", None, &[("x-bot-token", "guess")], Some(orders.clone())).await;
+    assert_eq!(
+        (wrong.status, wrong.detail()),
+        (StatusCode::UNAUTHORIZED, "invalid bot token: X-Bot-Token does not match the API's BOT_API_TOKEN")
+    );
+    let right = api.bot_orders(json!([])).await;
+    assert_eq!(right.status, StatusCode::OK, "the configured token is accepted: {}", right.detail());
+
+    let disabled = memory_api(&[("BOT_API_TOKEN", "")]);
+    let refused = disabled.bot_orders(json!([])).await;
+    assert_eq!(
+        (refused.status, refused.detail()),
+        (StatusCode::UNAUTHORIZED, "bot access is disabled: the API has no BOT_API_TOKEN")
+    );
 }
 
 #[tokio::test]
@@ -315,7 +345,8 @@ async fn order_errors() {
     let wrong = api
         .call_with(Method::POST, "/orders", None, &[("x-bot-token", "guess")], Some(json!({"orders": []})))
         .await;
-    assert_eq!((wrong.status, wrong.detail()), (StatusCode::UNAUTHORIZED, "missing authorization"));
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.detail().starts_with("invalid bot token"), "{}", wrong.detail());
     assert_eq!(api.bot_orders(json!([order("F3", json!(1), json!(2))])).await.status, StatusCode::OK);
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::models::{ErrorDetail, ValidationErrors};
-use crate::auth::{MaybePlayer, is_bot};
+use crate::auth::{BOT_TOKEN_HEADER, MaybePlayer, is_bot};
 use crate::error::ApiError;
 use crate::read_cache::SnapshotView;
 use crate::state::AppState;
@@ -203,7 +203,7 @@ async fn append<S: Store>(
     responses(
         (status = 200, body = OrdersResponse),
         (status = 400, description = "unknown faction (bots)", body = ErrorDetail),
-        (status = 401, description = "missing authorization | invalid token | session expired …", body = ErrorDetail),
+        (status = 401, description = "missing authorization: … | invalid bot token: … | bot access is disabled: … | invalid token | session expired …", body = ErrorDetail),
         (status = 403, description = "faction not claimed | order faction mismatch", body = ErrorDetail),
         (status = 413, body = ErrorDetail),
         (status = 422, description = "invalid body, too many orders, ids out of range", body = ValidationErrors),
@@ -227,6 +227,21 @@ pub async fn post_orders<S: Store>(
     result.map(|id| Json(OrdersResponse { id }))
 }
 
+/// The 401 for an order with neither a player token nor a valid bot token; it names the headers,
+/// since bot authors otherwise cannot tell which one the API expects.
+fn no_credential<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> ApiError {
+    if !headers.contains_key(BOT_TOKEN_HEADER) {
+        return ApiError::Unauthorized(
+            "missing authorization: players send Authorization: Bearer <token>, bots X-Bot-Token: <BOT_API_TOKEN>",
+        );
+    }
+    if state.config().bot_token.is_empty() {
+        ApiError::Unauthorized("bot access is disabled: the API has no BOT_API_TOKEN")
+    } else {
+        ApiError::Unauthorized("invalid bot token: X-Bot-Token does not match the API's BOT_API_TOKEN")
+    }
+}
+
 async fn handle<S: Store>(
     state: &AppState<S>,
     player: Option<crate::auth::Player>,
@@ -248,7 +263,7 @@ async fn handle<S: Store>(
         }
         return append(state, &kept, "bot").await;
     }
-    let player = player.ok_or(ApiError::Unauthorized("missing authorization"))?;
+    let Some(player) = player else { return Err(no_credential(state, headers)) };
     let universe = store.universe_id().await?;
     let Some(mine) = store.faction_of(&universe, &player.address).await? else {
         return Err(ApiError::Forbidden("faction not claimed"));
