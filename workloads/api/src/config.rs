@@ -111,9 +111,11 @@ pub struct ApiConfig {
     pub redis_url: Option<String>,
     /// Key names (`EVENT_STREAM`, `ORDER_STREAM`, `SNAPSHOT_KEY` and the prefix of the rest).
     pub keys: Keys,
-    /// `PORT`; the server listens on 0.0.0.0.
+    /// `BIND_ADDRESS` (default 0.0.0.0): the address `PORT` and `METRICS_PORT` listen on.
+    pub bind_address: std::net::IpAddr,
+    /// `PORT`.
     pub port: u16,
-    /// `METRICS_PORT`: when set, `/metrics` is served only on this port (0.0.0.0) and the main
+    /// `METRICS_PORT`: when set, `/metrics` is served only on this port and the main
     /// port answers 404 for it, so an ingress in front of `PORT` never exposes it. Unset: `/metrics`
     /// on the main port, as before.
     pub metrics_port: Option<u16>,
@@ -241,6 +243,13 @@ impl ApiConfig {
             source,
         })?;
 
+        let bind_address = match env.non_empty("BIND_ADDRESS") {
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                var: "BIND_ADDRESS",
+                reason: format!("{raw:?} is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)"),
+            })?,
+            None => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        };
         let port = env.number("PORT", 0u16)?.unwrap_or(DEFAULT_PORT);
         let metrics_port = env.number("METRICS_PORT", 1u16)?;
         if metrics_port == Some(port) {
@@ -254,6 +263,7 @@ impl ApiConfig {
             dev_mode,
             redis_url,
             keys,
+            bind_address,
             port,
             metrics_port,
             jwt_secret,
@@ -302,6 +312,7 @@ const KNOWN: &[&str] = &[
     "EVENT_STREAM",
     "ORDER_STREAM",
     "SNAPSHOT_KEY",
+    "BIND_ADDRESS",
     "PORT",
     "METRICS_PORT",
     "JWT_SECRET",
@@ -475,6 +486,7 @@ mod tests {
         assert!(!c.dev_mode);
         assert_eq!(c.port, DEFAULT_PORT);
         assert_eq!(c.metrics_port, None, "metrics on the main port unless METRICS_PORT is set");
+        assert_eq!(c.bind_address, std::net::IpAddr::from([0, 0, 0, 0]), "all interfaces, as in a cluster");
         assert_eq!(c.jwt_ttl, DEFAULT_JWT_TTL);
         assert_eq!(c.nonce_ttl, DEFAULT_NONCE_TTL);
         assert!(c.bot_token.is_empty(), "no default bot token (A2)");
@@ -538,6 +550,15 @@ mod tests {
         let err = parse(&[("METRICS_PORT", "0")]).unwrap_err();
         assert_eq!(err.to_string(), "METRICS_PORT: \"0\" must be at least 1");
         assert_eq!(parse(&[("METRICS_PORT", "9090")]).unwrap().metrics_port, Some(9090));
+        let err = parse(&[("BIND_ADDRESS", "example.org")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "BIND_ADDRESS: \"example.org\" is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)"
+        );
+        assert_eq!(
+            parse(&[("BIND_ADDRESS", "127.0.0.1")]).unwrap().bind_address,
+            std::net::IpAddr::from([127, 0, 0, 1])
+        );
         let err = parse(&[("SESSION_KEY_PREFIX", "other:session")]).unwrap_err();
         assert!(matches!(err, ConfigError::KeyName { var: "SESSION_KEY_PREFIX", .. }), "{err}");
     }

@@ -1,6 +1,6 @@
 //! Serving the router: on a given listener ([`serve`], what `sector dev` and tests use) or as
-//! the `api` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`, plus
-//! `0.0.0.0:METRICS_PORT` for `/metrics` when set, stop on SIGINT/SIGTERM).
+//! the `api` workload from its configuration ([`run`]: Redis, `BIND_ADDRESS:PORT`, plus
+//! `BIND_ADDRESS:METRICS_PORT` for `/metrics` when set, stop on SIGINT/SIGTERM).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -53,15 +53,15 @@ pub async fn serve_metrics<S: Store>(
 }
 
 /// Runs the `api` workload: connects to Redis (retrying while it starts), listens on
-/// `0.0.0.0:PORT` (and `0.0.0.0:METRICS_PORT` if set) and serves until SIGINT or SIGTERM.
+/// `BIND_ADDRESS:PORT` (and `BIND_ADDRESS:METRICS_PORT` if set) and serves until SIGINT or SIGTERM.
 pub async fn run(config: ApiConfig) -> Result<(), RunError> {
     let url = config.redis_url.clone().ok_or(RunError::NoRedis)?;
     let store = connect(&url, &config).await?;
-    let (port, metrics_port) = (config.port, config.metrics_port);
+    let (host, port, metrics_port) = (config.bind_address, config.port, config.metrics_port);
     let state = AppState::new(store, config)?;
-    let listener = bind(port, "api", "binding the API port").await?;
+    let listener = bind(SocketAddr::new(host, port), "api", "binding the API port").await?;
     let metrics_listener = match metrics_port {
-        Some(port) => Some(bind(port, "metrics", "binding the metrics port").await?),
+        Some(port) => Some(bind(SocketAddr::new(host, port), "metrics", "binding the metrics port").await?),
         None => None,
     };
     // One signal stops both listeners.
@@ -88,10 +88,8 @@ pub async fn run(config: ApiConfig) -> Result<(), RunError> {
         .map_err(|source| RunError::Io { what: "serving HTTP", source })
 }
 
-async fn bind(port: u16, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
-    let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
-        .await
-        .map_err(|source| RunError::Io { what, source })?;
+async fn bind(addr: SocketAddr, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| RunError::Io { what, source })?;
     let local =
         listener.local_addr().map_err(|source| RunError::Io { what: "reading the bound address", source })?;
     tracing::info!(%local, role, "api listening");

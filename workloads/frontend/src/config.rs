@@ -1,6 +1,7 @@
 //! The frontend worker's configuration, parsed once from environment variables (WIRE.md §2.1,
 //! §2.5) into a typed struct.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -81,9 +82,11 @@ pub struct FrontendConfig {
     pub redis: Option<RedisSettings>,
     /// `API_URL` (no trailing slash): where `/api/*` is proxied.
     pub api_url: String,
-    /// `PORT`; the server listens on 0.0.0.0.
+    /// `BIND_ADDRESS` (default 0.0.0.0): the address `PORT` and `METRICS_PORT` listen on.
+    pub bind_address: IpAddr,
+    /// `PORT`.
     pub port: u16,
-    /// `METRICS_PORT`: when set, `/metrics` is served only on this port (0.0.0.0) and `PORT`
+    /// `METRICS_PORT`: when set, `/metrics` is served only on this port and `PORT`
     /// answers 404 for it, so the public ingress never exposes it. Unset: on `PORT`.
     pub metrics_port: Option<u16>,
     pub ws: WsSettings,
@@ -103,6 +106,7 @@ pub struct FrontendConfig {
 
 const KNOWN: &[&str] = &[
     "API_URL",
+    "BIND_ADDRESS",
     "PORT",
     "METRICS_PORT",
     "WS_PING_MS",
@@ -128,6 +132,7 @@ impl FrontendConfig {
         Self {
             redis: None,
             api_url: api_url.into().trim_end_matches('/').to_owned(),
+            bind_address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             port: DEFAULT_PORT,
             metrics_port: None,
             ws: WsSettings::default(),
@@ -161,6 +166,9 @@ impl FrontendConfig {
         let ms = |var: &'static str, min: u64| -> Result<Option<Duration>, SettingsError> {
             Ok(env.number(var, min)?.map(Duration::from_millis))
         };
+        if let Some(address) = env.ip_addr("BIND_ADDRESS")? {
+            self.bind_address = address;
+        }
         if let Some(port) = env.number("PORT", 0u16)? {
             self.port = port;
         }
@@ -240,6 +248,7 @@ mod tests {
         let c = parse(&[]).unwrap();
         assert_eq!(c.api_url, "http://api:8000", "trailing slash ignored");
         assert_eq!(c.port, DEFAULT_PORT);
+        assert_eq!(c.bind_address, IpAddr::V4(Ipv4Addr::UNSPECIFIED), "all interfaces, as in a cluster");
         assert_eq!(c.metrics_port, None, "metrics on PORT unless METRICS_PORT is set");
         assert_eq!(c.ws, WsSettings::default());
         assert_eq!(c.redis.unwrap().url, "redis://localhost:6379/0");
@@ -260,6 +269,15 @@ mod tests {
         assert_eq!(parse(&[("METRICS_PORT", "9090")]).unwrap().metrics_port, Some(9090));
         let same = parse(&[("PORT", "9090"), ("METRICS_PORT", "9090")]).unwrap_err().to_string();
         assert_eq!(same, "METRICS_PORT=\"9090\": must differ from PORT");
+        assert_eq!(
+            parse(&[("BIND_ADDRESS", " 127.0.0.1 ")]).unwrap().bind_address,
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(parse(&[("BIND_ADDRESS", "::")]).unwrap().bind_address, "::".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            parse(&[("BIND_ADDRESS", "localhost")]).unwrap_err().to_string(),
+            "BIND_ADDRESS=\"localhost\": is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)"
+        );
         assert!(parse(&[("METRICS_PORT", "0")]).unwrap_err().to_string().starts_with("METRICS_PORT"));
         assert!(parse(&[("API_URL", "api:8000")]).unwrap_err().to_string().starts_with("API_URL"));
         let c = parse(&[("WS_FRAME_RESEND_MS", "0"), ("WS_IDLE_FRAME_MS", "2000")]).unwrap();

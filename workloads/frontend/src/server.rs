@@ -1,6 +1,6 @@
 //! Serving the frontend: on a given listener ([`serve`], what `sector dev` and tests use) or as
-//! the `frontend` workload from its configuration ([`run`]: Redis, `0.0.0.0:PORT`, plus
-//! `0.0.0.0:METRICS_PORT` for `/metrics` when set).
+//! the `frontend` workload from its configuration ([`run`]: Redis, `BIND_ADDRESS:PORT`, plus
+//! `BIND_ADDRESS:METRICS_PORT` for `/metrics` when set).
 
 use std::net::SocketAddr;
 
@@ -49,17 +49,17 @@ pub async fn serve_metrics(
 }
 
 /// Runs the `frontend` workload on `store` (connected by the caller), listening on
-/// `0.0.0.0:PORT` (and `0.0.0.0:METRICS_PORT` if set) until `shutdown`.
+/// `BIND_ADDRESS:PORT` (and `BIND_ADDRESS:METRICS_PORT` if set) until `shutdown`.
 pub async fn run(
     store: RedisStore,
     config: FrontendConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let (port, metrics_port) = (config.port, config.metrics_port);
+    let (host, port, metrics_port) = (config.bind_address, config.port, config.metrics_port);
     let state = AppState::new(store, config)?;
-    let listener = bind(port, "frontend", "binding the frontend port").await?;
+    let listener = bind(SocketAddr::new(host, port), "frontend", "binding the frontend port").await?;
     let metrics_listener = match metrics_port {
-        Some(port) => Some(bind(port, "metrics", "binding the metrics port").await?),
+        Some(port) => Some(bind(SocketAddr::new(host, port), "metrics", "binding the metrics port").await?),
         None => None,
     };
     // One shutdown stops both listeners.
@@ -86,10 +86,8 @@ pub async fn run(
         .map_err(|source| RunError::Io { what: "serving HTTP", source })
 }
 
-async fn bind(port: u16, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
-    let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
-        .await
-        .map_err(|source| RunError::Io { what, source })?;
+async fn bind(addr: SocketAddr, role: &'static str, what: &'static str) -> Result<TcpListener, RunError> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| RunError::Io { what, source })?;
     let local =
         listener.local_addr().map_err(|source| RunError::Io { what: "reading the bound address", source })?;
     tracing::info!(%local, role, "frontend listening");

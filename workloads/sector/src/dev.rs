@@ -19,7 +19,8 @@ use crate::services::{connect_redis, run_service, shutdown_signal};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DevArgs {
-    /// Address to listen on.
+    /// Address the web UI and the API listen on; 0.0.0.0 (or ::) lets other machines in. The
+    /// simulation serves no HTTP here, so `SIM_HTTP_PORT` and `BIND_ADDRESS` do not apply.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
     /// Port of the web UI (0: any free port).

@@ -28,16 +28,19 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Run a simulation worker: holds the universe's lease and advances it (configured from
     /// the environment, see WIRE.md §2.3); a second worker waits as a standby. `SIM_HTTP_PORT`
-    /// (9300) serves `/health`, `/ready`, `/metrics`; with `METRICS_PORT` set, `/metrics` is
-    /// served on that port instead.
+    /// (default 9300; `off` = none) serves `/health`, `/ready`, `/metrics`; with `METRICS_PORT`
+    /// set, `/metrics` is served on that port instead. Both listen on `BIND_ADDRESS` (default
+    /// 0.0.0.0).
     Sim,
     /// Run the HTTP API: wallet login, claims, orders, snapshot, events, admin (configured
-    /// from the environment, see WIRE.md §2.2 and workloads/api/README.md). With
-    /// `METRICS_PORT` set, `/metrics` is served on that port only (404 on `PORT`).
+    /// from the environment, see WIRE.md §2.2 and workloads/api/README.md). Listens on
+    /// `BIND_ADDRESS` (default 0.0.0.0) port `PORT` (8000); with `METRICS_PORT` set,
+    /// `/metrics` is served on that port only (404 on `PORT`).
     Api,
     /// Run the frontend worker: the web UI, `/ws` live feed, `/snapshot`, `/tail`, `/preview`
-    /// and the `/api/*` proxy (configured from the environment, see WIRE.md §2.5). With
-    /// `METRICS_PORT` set, `/metrics` is served on that port only (404 on `PORT`).
+    /// and the `/api/*` proxy (configured from the environment, see WIRE.md §2.5 and
+    /// workloads/frontend/README.md). Listens on `BIND_ADDRESS` (default 0.0.0.0) port `PORT`
+    /// (9000); with `METRICS_PORT` set, `/metrics` is served on that port only (404 on `PORT`).
     Frontend,
     /// Run the whole game on this machine: simulation, bots, API and web UI in one process,
     /// on an in-process store (or `--redis URL`). Prints the URL to open.

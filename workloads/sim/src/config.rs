@@ -77,6 +77,8 @@ pub struct SimConfig {
     pub reset_universe_on_start: bool,
     /// Time between tick starts: `TICK_MS` if set, else the game's `tick_delay`.
     pub tick_period: Duration,
+    /// `BIND_ADDRESS` (default 0.0.0.0): the address `SIM_HTTP_PORT` and `METRICS_PORT` listen on.
+    pub bind_address: std::net::IpAddr,
     /// `SIM_HTTP_PORT` (0 = ephemeral); `None` (`off`) = no HTTP server.
     pub http_port: Option<u16>,
     /// `METRICS_PORT`: when set, `/metrics` is served on its own listener on this port (0 =
@@ -112,6 +114,7 @@ impl SimConfig {
             worker_id,
             reset_universe_on_start: true,
             tick_period,
+            bind_address: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
             http_port: Some(DEFAULT_HTTP_PORT),
             metrics_port: None,
             game,
@@ -239,6 +242,11 @@ impl SimConfig {
                 config.game.simulation.tick_delay = ms as f64 / 1000.0;
             }
         }
+        if let Some(raw) = env.string("BIND_ADDRESS").filter(|v| !v.trim().is_empty()) {
+            config.bind_address = raw.trim().parse().map_err(|_| {
+                env.invalid("BIND_ADDRESS", "not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)")
+            })?;
+        }
         config.http_port = match env.string("SIM_HTTP_PORT").map(|v| v.trim().to_ascii_lowercase()) {
             None => Some(DEFAULT_HTTP_PORT),
             Some(v) if v == "off" || v == "none" || v == "disabled" => None,
@@ -284,6 +292,7 @@ const KNOWN: &[&str] = &[
     "FRONTEND_HEALTH_URL",
     "TICK_MS",
     "SIM_HTTP_PORT",
+    "BIND_ADDRESS",
     "METRICS_PORT",
     "SIM_CONFIG",
     "SECTOR_SEED",
@@ -420,6 +429,11 @@ mod tests {
         assert_eq!(config.snapshot_every, 1);
         assert_eq!(config.http_port, Some(DEFAULT_HTTP_PORT));
         assert_eq!(config.metrics_port, None, "metrics on SIM_HTTP_PORT unless METRICS_PORT is set");
+        assert_eq!(
+            config.bind_address,
+            std::net::IpAddr::from([0, 0, 0, 0]),
+            "all interfaces, as in a cluster"
+        );
         assert!(config.reset_universe_on_start);
         assert!(config.consumer.starts_with("sim-") && config.consumer.ends_with(&config.worker_id));
     }
@@ -467,6 +481,12 @@ mod tests {
         assert_eq!(err.to_string(), "METRICS_PORT=\"9300\": must differ from SIM_HTTP_PORT");
         let err = parse(&[("METRICS_PORT", "0")]).unwrap_err();
         assert_eq!(err.to_string(), "METRICS_PORT=\"0\": must be at least 1");
+        let err = parse(&[("BIND_ADDRESS", "any")]).unwrap_err();
+        assert_eq!(err.to_string(), "BIND_ADDRESS=\"any\": not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)");
+        assert_eq!(
+            parse(&[("BIND_ADDRESS", "::1")]).unwrap().bind_address,
+            "::1".parse::<std::net::IpAddr>().unwrap()
+        );
         let err = parse(&[("SIM_CONFIG", "/nonexistent/sim_config.json")]).unwrap_err();
         assert!(matches!(err, ConfigError::GameConfig { .. }), "{err}");
     }

@@ -44,7 +44,7 @@ pub async fn spawn<S: Store>(store: S, config: SimConfig) -> Result<SimHandle, S
     let mut http = Vec::new();
     let metrics_addr = match cfg.metrics_port {
         Some(port) => {
-            let (listener, addr) = http::bind(port).await?;
+            let (listener, addr) = http::bind(cfg.bind_address, port).await?;
             tracing::info!(%addr, "sim metrics listening (/metrics)");
             let router = http::metrics_router(state.clone());
             http.push(tokio::spawn(http::serve(listener, router, shutdown_rx.clone())));
@@ -54,7 +54,7 @@ pub async fn spawn<S: Store>(store: S, config: SimConfig) -> Result<SimHandle, S
     };
     let http_addr = match cfg.http_port {
         Some(port) => {
-            let (listener, addr) = http::bind(port).await?;
+            let (listener, addr) = http::bind(cfg.bind_address, port).await?;
             tracing::info!(%addr, metrics = metrics_addr.is_none(), "sim HTTP listening (/health, /ready)");
             let router = http::router(state, metrics_addr.is_none());
             http.push(tokio::spawn(http::serve(listener, router, shutdown_rx.clone())));

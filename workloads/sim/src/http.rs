@@ -74,9 +74,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Binds `0.0.0.0:port` (0 = an ephemeral port).
-pub(crate) async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), SimError> {
-    let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port)))
+/// Binds `host:port` (0 = an ephemeral port).
+pub(crate) async fn bind(host: std::net::IpAddr, port: u16) -> Result<(TcpListener, SocketAddr), SimError> {
+    let listener = TcpListener::bind(SocketAddr::new(host, port))
         .await
         .map_err(|source| SimError::Io { what: "binding the HTTP port", source })?;
     let addr =

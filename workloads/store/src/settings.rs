@@ -90,6 +90,16 @@ impl EnvVars {
         })
     }
 
+    /// An IP address (`0.0.0.0`, `127.0.0.1`, `::`); unset or blank = `None`.
+    pub fn ip_addr(&self, var: &'static str) -> Result<Option<std::net::IpAddr>, SettingsError> {
+        let Some(raw) = self.non_empty(var) else { return Ok(None) };
+        raw.parse().map(Some).map_err(|_| SettingsError::Invalid {
+            var,
+            value: raw,
+            reason: "is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)".into(),
+        })
+    }
+
     /// An `http://` or `https://` URL with any trailing slash removed.
     pub fn http_url(&self, var: &'static str) -> Result<Option<String>, SettingsError> {
         let Some(raw) = self.non_empty(var) else { return Ok(None) };
