@@ -538,6 +538,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_variable_read() {
+        sector_store::testing::assert_readme_documents(
+            include_str!("../README.md"),
+            "## Configuration",
+            KNOWN,
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         let err = parse(&[("ADMIN_ADDRESSES", "0x1234")]).unwrap_err();
         assert!(err.to_string().starts_with("ADMIN_ADDRESSES: \"0x1234\""), "{err}");

@@ -260,6 +260,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_variable_read() {
+        let read: Vec<&str> = KNOWN.iter().chain(REDIS_VARS).copied().collect();
+        sector_store::testing::assert_readme_documents(
+            include_str!("../README.md"),
+            "## Configuration",
+            &read,
+        );
+    }
+
+    #[test]
     fn overrides_and_bad_values() {
         let c = parse(&[("PORT", "9100"), ("WS_CLIENT_QUEUE", "16"), ("RATE_LIMIT_PREVIEW_PER_MINUTE", "0")])
             .unwrap();

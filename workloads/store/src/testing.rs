@@ -198,3 +198,36 @@ fn ping(port: u16) -> bool {
     let mut buf = [0u8; 7];
     stream.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
 }
+
+/// Checks a service README's configuration section against the variables its parser reads:
+/// every variable named there (in backticks; `*_KEY` matches any name ending in `_KEY`) must be
+/// read, and every variable read must be named. Panics listing the differences, so a README
+/// row or a variable added without the other fails the service's tests.
+#[track_caller]
+pub fn assert_readme_documents(readme: &str, section: &str, read: &[&str]) {
+    let start = readme.find(section).unwrap_or_else(|| panic!("the README has no {section:?} section"));
+    let body = &readme[start + section.len()..];
+    let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    let named: Vec<&str> = body
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| {
+            t.bytes().any(|b| b.is_ascii_uppercase())
+                && t.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'*')
+        })
+        .collect();
+    let matches = |name: &str, var: &str| match name.strip_prefix('*') {
+        Some(suffix) => var.ends_with(suffix),
+        None => name == var,
+    };
+    let unread: Vec<&str> =
+        named.iter().copied().filter(|name| !read.iter().any(|var| matches(name, var))).collect();
+    let undocumented: Vec<&str> =
+        read.iter().copied().filter(|var| !named.iter().any(|name| matches(name, var))).collect();
+    assert!(
+        unread.is_empty() && undocumented.is_empty(),
+        "README {section:?} and the configuration parser disagree: named but not read {unread:?}; \
+         read but not named {undocumented:?}"
+    );
+}
