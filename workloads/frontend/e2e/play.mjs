@@ -297,6 +297,18 @@ async function run() {
     assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
   });
 
+  await step('the connection badge says when the feed is down', async () => {
+    // A tab whose WebSocket is closed as soon as it opens: the page keeps reconnecting.
+    const down = await context.newPage();
+    await down.routeWebSocket(/\/ws/, (ws) => ws.close());
+    await down.goto(base, { waitUntil: 'domcontentloaded' });
+    await down.waitForFunction(() => document.getElementById('conn-badge').dataset.state === 'reconnecting', null, { timeout: 10_000 });
+    const shown = await text(down, '#conn-badge');
+    assert(/^Reconnecting in \d+s…$/.test(shown), `the badge reads "${shown}"`);
+    assert(await down.locator('#conn-badge').isVisible(), 'the connection badge should be visible before sign-in');
+    await down.close();
+  });
+
   await step('the page loads and draws the map', async () => {
     await page.goto(base, { waitUntil: 'domcontentloaded' });
     await page.waitForFunction(() => window.__sector && window.__sector.systemsDrawn > 0 && window.__sector.connection === 'live', null, { timeout: 15_000 });
@@ -322,6 +334,7 @@ async function run() {
     assert(pixels.lit > 300, `only ${pixels.lit} lit canvas pixels: the map does not look drawn`);
     assert(!pixels.center || pixels.center[3] > 200, `an owned system's centre is not drawn (rgba ${pixels.center})`);
     assert((await text(page, '#acct-status')) === 'Not signed in.', 'Account panel should say "Not signed in."');
+    assert((await text(page, '#conn-badge')) === 'Live', `the connection badge reads "${await text(page, '#conn-badge')}"`);
     assert(await page.locator('#panel-status').isHidden(), 'Status panel should be hidden in the sign-in stage');
     await shot(page, 'loaded.png');
   });
@@ -389,6 +402,16 @@ async function run() {
       return n >= t + 3;
     }, tick0, { timeout: 15_000 });
     log(`     tick ${tick0} → ${(await text(page, '#st-tick')).replace(/^Tick:\s*/, '')}`);
+  });
+
+  await step('the connection badge shows a paused run, then live again', async () => {
+    await page.click('#btn-pause');
+    await page.waitForFunction(() => document.getElementById('conn-badge').dataset.state === 'paused', null, { timeout: 5000 });
+    assert((await text(page, '#conn-badge')) === 'Paused', `the paused badge reads "${await text(page, '#conn-badge')}"`);
+    await shot(page, 'paused.png');
+    await page.click('#btn-pause');
+    await page.waitForFunction(() => document.getElementById('conn-badge').dataset.state === 'live', null, { timeout: 5000 });
+    assert((await text(page, '#conn-badge')) === 'Live', 'the badge reads Live after Resume');
   });
 
   await step('an order sends an own fleet to an adjacent system', async () => {

@@ -110,8 +110,8 @@ function renderAccount() {
 
 // ---- Status ----------------------------------------------------------------------------
 
-export function connectionText() {
-  switch (state.connection) {
+export function connectionText(connection = state.connection) {
+  switch (connection) {
     case 'live':
       return 'Live';
     case 'reconnecting':
@@ -123,6 +123,25 @@ export function connectionText() {
   }
 }
 
+/**
+ * The connection badge: the socket's state, or "Paused" while the socket is live and the
+ * server says the run is paused (a live feed that does not move would look broken otherwise).
+ */
+export function connectionBadge(connection, paused) {
+  if (connection === 'live' && paused === true) return { state: 'paused', text: 'Paused' };
+  return { state: connection, text: connectionText(connection) };
+}
+
+function renderConnection() {
+  const badge = connectionBadge(state.connection, state.paused);
+  const node = $('conn-badge');
+  node.dataset.state = badge.state;
+  node.querySelector('.dot').dataset.state = badge.state === 'paused' ? 'live' : badge.state;
+  setText($('conn-badge-text'), badge.text);
+  setText($('st-conn-text'), connectionText());
+  $('st-conn-dot').dataset.state = state.connection;
+}
+
 let mapView = null;
 
 function renderStatus() {
@@ -131,8 +150,7 @@ function renderStatus() {
   setText($('st-systems'), `Systems: ${frame ? frame.systems.length : 0}`);
   setText($('st-zoom'), `Zoom: ${mapView ? mapView.camera.zoom.toFixed(2) : '1.00'}x`);
   setText($('st-run'), `Run: ${state.paused === true ? 'paused' : frame && frame.tick > 0 ? 'running' : 'waiting for players'}`);
-  setText($('st-conn-text'), connectionText());
-  $('st-conn-dot').dataset.state = state.connection;
+  renderConnection();
   renderHover();
 }
 
@@ -222,10 +240,7 @@ export function initPanels(view, { onPreview }) {
   });
   on('hover', renderHover);
   on('camera', () => setText($('st-zoom'), `Zoom: ${view.camera.zoom.toFixed(2)}x`));
-  on('connection', () => {
-    setText($('st-conn-text'), connectionText());
-    $('st-conn-dot').dataset.state = state.connection;
-  });
+  on('connection', renderConnection);
   setInterval(() => setText($('st-fps'), `FPS: ${view.fps}`), 500);
   renderAll();
 }
