@@ -69,6 +69,10 @@ struct Memory {
     failures: u32,
     /// When this replica last wrote the universe's status (paces the tick-only refreshes).
     status_written: Option<Instant>,
+    /// The status this replica last wrote, with the universe's uid: the watch cache may not
+    /// have caught up with it at the next reconcile, and deciding from the older status would
+    /// repeat phase-change and scaling Events.
+    written: Option<(String, SectorUniverseStatus)>,
 }
 
 impl<C: Connector> Context<C> {
@@ -87,14 +91,42 @@ impl<C: Connector> Context<C> {
         }
     }
 
+    /// The universe with the status this replica last wrote when that is newer than the watch
+    /// cache's copy (only the leader writes the status, so its own last write is the latest).
+    fn with_latest_status(&self, su: &SectorUniverse, key: &str) -> SectorUniverse {
+        let mut su = su.clone();
+        let uid = su.metadata.uid.clone();
+        let written = self.memory(key, |m| {
+            m.written.as_ref().filter(|(u, _)| Some(u) == uid.as_ref()).map(|(_, status)| status.clone())
+        });
+        if let Some(status) = written {
+            su.status = Some(status);
+        }
+        su
+    }
+
     fn memory<T>(&self, key: &str, f: impl FnOnce(&mut Memory) -> T) -> T {
         let mut map = self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f(map.entry(key.to_owned()).or_default())
     }
 
     async fn event(&self, su: &SectorUniverse, type_: EventType, reason: &str, note: String) {
+        self.event_with_action(su, type_, reason, reason, note).await;
+    }
+
+    /// An Event whose `action` tells it apart from others of the same reason: kube's recorder
+    /// folds Events with the same reason and action into one series (keeping the first note), so
+    /// e.g. each phase change needs an action of its own to be recorded as itself.
+    async fn event_with_action(
+        &self,
+        su: &SectorUniverse,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: String,
+    ) {
         let event =
-            Event { type_, reason: reason.into(), note: Some(note), action: reason.into(), secondary: None };
+            Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
         if let Err(e) = self.recorder.publish(&event, &su.object_ref(&())).await {
             // Events are for humans; failing to record one must not fail the reconcile.
             tracing::warn!(error = %e, reason, "could not record an event");
@@ -108,8 +140,9 @@ pub async fn reconcile<C: Connector>(su: Arc<SectorUniverse>, ctx: Arc<Context<C
     let name = su.metadata.name.clone().ok_or(Error::MissingMetadata("name"))?;
     let namespace = su.metadata.namespace.clone().ok_or(Error::MissingMetadata("namespace"))?;
     let span = tracing::info_span!("reconcile", universe = %name, namespace = %namespace);
-    let result = reconcile_inner(&su, &ctx, &namespace, &name).instrument(span).await;
     let key = format!("{namespace}/{name}");
+    let su = ctx.with_latest_status(&su, &key);
+    let result = reconcile_inner(&su, &ctx, &namespace, &name).instrument(span).await;
     match &result {
         Ok(_) => ctx.memory(&key, |m| m.failures = 0),
         Err(e) => tracing::warn!(universe = %key, error = %e, "reconcile failed"),
@@ -241,7 +274,8 @@ async fn reconcile_inner<C: Connector>(
             "bot replicas {} → {bot_replicas} ({bot_played} bot-played factions)",
             previous_desired.unwrap_or(0)
         );
-        ctx.event(su, EventType::Normal, "BotsScaled", note).await;
+        let action = format!("ScaleTo{bot_replicas}");
+        ctx.event_with_action(su, EventType::Normal, "BotsScaled", &action, note).await;
     }
 
     // 5. Admin fields → control hash.
@@ -337,7 +371,11 @@ async fn write_status<C: Connector>(
     }
     let api: Api<SectorUniverse> = Api::namespaced(ctx.client.clone(), namespace);
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await?;
-    ctx.memory(&key, |m| m.status_written = Some(Instant::now()));
+    let uid = su.metadata.uid.clone().unwrap_or_default();
+    ctx.memory(&key, |m| {
+        m.status_written = Some(Instant::now());
+        m.written = Some((uid, new.clone()));
+    });
     let before = previous.and_then(|s| s.phase);
     if before != new.phase
         && let Some(phase) = new.phase
@@ -345,7 +383,7 @@ async fn write_status<C: Connector>(
         let from = before.map_or("new", Phase::as_str);
         let type_ = if phase == Phase::Degraded { EventType::Warning } else { EventType::Normal };
         let note = format!("{from} → {phase}: {}", new.message.as_deref().unwrap_or_default());
-        ctx.event(su, type_, "PhaseChanged", note).await;
+        ctx.event_with_action(su, type_, "PhaseChanged", phase.as_str(), note).await;
     }
     Ok(new)
 }
