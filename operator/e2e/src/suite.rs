@@ -45,7 +45,8 @@ pub struct Suite {
 impl Suite {
     pub async fn setup(root: &Path) -> Result<Self> {
         let kubeconfig = PathBuf::from(
-            std::env::var("KUBECONFIG").context("KUBECONFIG is not set: eval \"$(scripts/cluster.sh env)\"")?,
+            std::env::var("KUBECONFIG")
+                .context("KUBECONFIG is not set: eval \"$(scripts/cluster.sh env)\"")?,
         );
         let run_dir = root.join("target/cluster-e2e");
         let _ = std::fs::remove_dir_all(&run_dir);
@@ -72,7 +73,8 @@ impl Suite {
         // Installed as an admin would, from a clean slate.
         let chart = root.join("charts/sector-operator");
         let chart = chart.to_string_lossy();
-        let mut args = vec!["upgrade", "--install", RELEASE, &chart, "-n", OPERATOR_NAMESPACE, "--create-namespace"];
+        let mut args =
+            vec!["upgrade", "--install", RELEASE, &chart, "-n", OPERATOR_NAMESPACE, "--create-namespace"];
         for value in CHART_VALUES {
             args.extend(["--set", value]);
         }
@@ -85,14 +87,14 @@ impl Suite {
             .items
             .pop()
             .context("the chart installed no operator Deployment")?;
-        let pod = deployment.spec.and_then(|s| s.template.spec).context("operator Deployment has no pod spec")?;
+        let pod =
+            deployment.spec.and_then(|s| s.template.spec).context("operator Deployment has no pod spec")?;
         let account = pod.service_account_name.clone().context("operator pods name no ServiceAccount")?;
         let container = pod.containers.first().context("operator pod has no container")?;
         let env = chart_env(container.env.as_deref().unwrap_or_default())?;
 
-        let token = kubectl
-            .run(&["create", "token", &account, "-n", OPERATOR_NAMESPACE, "--duration=4h"])
-            .await?;
+        let token =
+            kubectl.run(&["create", "token", &account, "-n", OPERATOR_NAMESPACE, "--duration=4h"]).await?;
         let operator_kubeconfig = run_dir.join("operator.kubeconfig");
         write_token_kubeconfig(&kubeconfig, &operator_kubeconfig, token.trim())?;
 
@@ -101,7 +103,10 @@ impl Suite {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target/debug/sector-operator"));
         if !binary.exists() {
-            bail!("{} missing: cargo build -p sector-operator (or set SECTOR_OPERATOR_BIN)", binary.display());
+            bail!(
+                "{} missing: cargo build -p sector-operator (or set SECTOR_OPERATOR_BIN)",
+                binary.display()
+            );
         }
         let launch = OperatorLaunch {
             binary,
@@ -133,7 +138,11 @@ impl Suite {
     }
 
     pub fn operator_logs(&self) -> String {
-        self.operators.iter().map(|o| format!("== {}\n{}", o.identity, o.tail(30))).collect::<Vec<_>>().join("\n")
+        self.operators
+            .iter()
+            .map(|o| format!("== {}\n{}", o.identity, o.tail(30)))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A fresh namespace for one scenario.
@@ -171,15 +180,16 @@ impl Suite {
             let names = Names::new(name);
             let secrets: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
             let (secrets, names) = (&secrets, &names);
-            let password = wait::until(&format!("Secret {}", names.secret()), Duration::from_secs(60), || async move {
-                let secret = secrets.get_opt(&names.secret()).await?;
-                let password = secret
-                    .and_then(|s| s.data)
-                    .and_then(|d| d.get(REDIS_PASSWORD_KEY).cloned())
-                    .map(|b| String::from_utf8_lossy(&b.0).into_owned());
-                Ok(password.ok_or_else(|| "no redis password yet".to_owned()))
-            })
-            .await?;
+            let password =
+                wait::until(&format!("Secret {}", names.secret()), Duration::from_secs(60), || async move {
+                    let secret = secrets.get_opt(&names.secret()).await?;
+                    let password = secret
+                        .and_then(|s| s.data)
+                        .and_then(|d| d.get(REDIS_PASSWORD_KEY).cloned())
+                        .map(|b| String::from_utf8_lossy(&b.0).into_owned());
+                    Ok(password.ok_or_else(|| "no redis password yet".to_owned()))
+                })
+                .await?;
             let n = self.next_address;
             self.next_address += 1;
             let address = format!("127.77.{}.{}", n / 250, n % 250 + 1);
@@ -210,7 +220,9 @@ impl Suite {
                 })
             })
             .collect();
-        events.sort_by_key(|e| e.event_time.as_ref().map(|t| t.0).or(e.metadata.creation_timestamp.as_ref().map(|t| t.0)));
+        events.sort_by_key(|e| {
+            e.event_time.as_ref().map(|t| t.0).or(e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+        });
         Ok(events)
     }
 
@@ -255,7 +267,9 @@ fn chart_env(vars: &[k8s_openapi::api::core::v1::EnvVar]) -> Result<Vec<(String,
             // POD_NAME is set per replica.
             (None, Some(field)) if field.field_path == "metadata.name" => continue,
             (None, None) => String::new(),
-            (None, Some(field)) => bail!("chart env {} uses an unexpected field {}", var.name, field.field_path),
+            (None, Some(field)) => {
+                bail!("chart env {} uses an unexpected field {}", var.name, field.field_path)
+            }
         };
         env.push((var.name.clone(), value));
     }
@@ -323,7 +337,11 @@ pub async fn children_of(suite: &Suite, namespace: &str, universe: &str) -> Resu
 }
 
 pub fn kind_name(object: &serde_json::Value) -> String {
-    format!("{}/{}", object["kind"].as_str().unwrap_or("?"), object["metadata"]["name"].as_str().unwrap_or("?"))
+    format!(
+        "{}/{}",
+        object["kind"].as_str().unwrap_or("?"),
+        object["metadata"]["name"].as_str().unwrap_or("?")
+    )
 }
 
 pub fn uid_of(su: &SectorUniverse) -> String {

@@ -68,7 +68,9 @@ impl UniverseRedis {
         let redis_ref = &redis;
         wait::until("redis-server to answer", Duration::from_secs(10), || async move {
             Ok(match redis_ref.connection().await {
-                Ok(mut c) => redis::cmd("PING").query_async::<String>(&mut c).await.map_err(|e| e.to_string()),
+                Ok(mut c) => {
+                    redis::cmd("PING").query_async::<String>(&mut c).await.map_err(|e| e.to_string())
+                }
                 Err(e) => Err(format!("{e:#}")),
             })
         })

@@ -54,7 +54,8 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     wait_phase(s, &ns, NAME, "Running").await?;
 
     admin_change(s, &ns, NAME, serde_json::json!({ "paused": true }), "Paused", |c| c.paused).await?;
-    admin_change(s, &ns, NAME, serde_json::json!({ "botsOnly": true }), "BotsOnlyEnabled", |c| c.bots_only).await?;
+    admin_change(s, &ns, NAME, serde_json::json!({ "botsOnly": true }), "BotsOnlyEnabled", |c| c.bots_only)
+        .await?;
     admin_change(s, &ns, NAME, serde_json::json!({ "paused": false }), "Resumed", |c| !c.paused).await?;
     admin_change(
         s,
@@ -74,7 +75,10 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         Ok(if status.applied_restart_generation == Some(1) && status.run.as_deref() == Some("run-2") {
             Ok(())
         } else {
-            Err(format!("appliedRestartGeneration {:?}, run {:?}", status.applied_restart_generation, status.run))
+            Err(format!(
+                "appliedRestartGeneration {:?}, run {:?}",
+                status.applied_restart_generation, status.run
+            ))
         })
     })
     .await?;

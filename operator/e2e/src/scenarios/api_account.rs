@@ -11,15 +11,20 @@ use crate::suite::{Suite, token_kubeconfig};
 
 pub async fn run(s: &mut Suite) -> Result<()> {
     let account = Names::new(NAME).api_account();
-    s.apply(NS, "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {name: other}\nspec: {}\n").await?;
+    s.apply(NS, "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {name: other}\nspec: {}\n")
+        .await?;
     s.observed(NS, "other").await?;
     let token = s.kubectl.run(&["create", "token", &account, "-n", NS, "--duration=1h"]).await?;
     let kubeconfig = token_kubeconfig(s, &account, token.trim())?;
     let api = s.kubectl.as_user(&kubeconfig);
-    let patch = |name: &str, body: &str| ["patch", "sectoruniverse", name, "-n", NS, "--type", "merge", "-p", body].map(str::to_owned);
+    let patch = |name: &str, body: &str| {
+        ["patch", "sectoruniverse", name, "-n", NS, "--type", "merge", "-p", body].map(str::to_owned)
+    };
 
     // Allowed: the admin fields of its own universe.
-    for body in [r#"{"spec":{"paused":true}}"#, r#"{"spec":{"botsOnly":false}}"#, r#"{"spec":{"paused":false}}"#] {
+    for body in
+        [r#"{"spec":{"paused":true}}"#, r#"{"spec":{"botsOnly":false}}"#, r#"{"spec":{"paused":false}}"#]
+    {
         api.run(&patch(NAME, body)).await?;
     }
     let restart = s.universe(NS, NAME).await?.spec.restart_generation + 1;
@@ -36,14 +41,26 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     ] {
         let message = api.refused(&patch(NAME, body), None).await?;
         ensure!(!message.trim().is_empty(), "refusal of {body} has no message");
-        let refused_by_policy = message.contains("denied") || message.contains("Forbidden") || message.contains("forbidden");
+        let refused_by_policy =
+            message.contains("denied") || message.contains("Forbidden") || message.contains("forbidden");
         ensure!(refused_by_policy, "{body}: refused for another reason: {message}");
     }
     // Refused: other objects, other verbs.
     let message = api.refused(&patch("other", r#"{"spec":{"paused":true}}"#), None).await?;
     ensure!(message.contains("forbidden"), "patching another universe: {message}");
     for cmd in [
-        vec!["patch", "sectoruniverse", NAME, "-n", NS, "--subresource=status", "--type", "merge", "-p", r#"{"status":{"phase":"Running"}}"#],
+        vec![
+            "patch",
+            "sectoruniverse",
+            NAME,
+            "-n",
+            NS,
+            "--subresource=status",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"status":{"phase":"Running"}}"#,
+        ],
         vec!["delete", "sectoruniverse", NAME, "-n", NS],
         vec!["get", "secrets", "-n", NS],
         vec!["get", "sectoruniverses", "-n", NS],

@@ -68,7 +68,11 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     s.redis_of(&ns, NAME)?.release(RUN, 3).await?;
     wait_observed(s, &ns, all).await?;
     wait_replicas(s, &ns, 3, Duration::from_secs(8)).await?;
-    let scaled = s.event_count(&ns, NAME, "BotsScaled").await?;
-    ensure!(scaled >= 3, "{scaled} BotsScaled Events for 3 changes");
+    let (shared, ns_ref) = (&*s, ns.as_str());
+    wait::until("a BotsScaled Event per change", Duration::from_secs(10), || async move {
+        let scaled = shared.event_count(ns_ref, NAME, "BotsScaled").await?;
+        Ok(if scaled == 3 { Ok(()) } else { Err(format!("{scaled} BotsScaled Events for 3 changes")) })
+    })
+    .await?;
     Ok(())
 }

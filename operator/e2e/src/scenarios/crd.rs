@@ -22,7 +22,8 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     // The CRD the repository ships: its docs and columns are what the cluster must show.
     let shipped: serde_json::Value =
         serde_yaml::from_str(&std::fs::read_to_string(s.root.join("crds/sectoruniverse.yaml"))?)?;
-    let description = shipped.pointer(SPEC_DESCRIPTION).and_then(|d| d.as_str()).context("spec has no description")?;
+    let description =
+        shipped.pointer(SPEC_DESCRIPTION).and_then(|d| d.as_str()).context("spec has no description")?;
     let explain = squash(&s.kubectl.run(&["explain", "sectoruniverse.spec"]).await?);
     let opening: String = squash(description).split(' ').take(8).collect::<Vec<_>>().join(" ");
     ensure!(explain.contains(&opening), "kubectl explain lacks the spec description {opening:?}:\n{explain}");
@@ -30,19 +31,30 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         ensure!(explain.contains(&format!("{field} <")), "kubectl explain lists no field {field}");
     }
     let world = squash(&s.kubectl.run(&["explain", "sectoruniverse.spec.world.systems"]).await?);
-    ensure!(world.contains("DESCRIPTION:") && world.len() > 80, "spec.world.systems has no description: {world}");
+    ensure!(
+        world.contains("DESCRIPTION:") && world.len() > 80,
+        "spec.world.systems has no description: {world}"
+    );
 
     let ns = s.namespace("e2e-crd").await?;
-    s.apply(&ns, "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {name: cols}\nspec: {}\n").await?;
+    s.apply(&ns, "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {name: cols}\nspec: {}\n")
+        .await?;
     s.observed(&ns, "cols").await?;
     let table = s.kubectl.run(&["get", "su", "-n", &ns]).await?;
     let header = table.lines().next().unwrap_or_default().to_owned();
-    let columns = shipped.pointer("/spec/versions/0/additionalPrinterColumns").and_then(|c| c.as_array()).cloned();
+    let columns =
+        shipped.pointer("/spec/versions/0/additionalPrinterColumns").and_then(|c| c.as_array()).cloned();
     for column in columns.unwrap_or_default() {
         let name = column["name"].as_str().unwrap_or_default().to_uppercase();
-        ensure!(header.split_whitespace().any(|h| h == name), "`kubectl get su` has no column {name}: {header}");
+        ensure!(
+            header.split_whitespace().any(|h| h == name),
+            "`kubectl get su` has no column {name}: {header}"
+        );
     }
-    ensure!(table.lines().nth(1).is_some_and(|l| l.starts_with("cols ")), "no row for the universe:\n{table}");
+    ensure!(
+        table.lines().nth(1).is_some_and(|l| l.starts_with("cols ")),
+        "no row for the universe:\n{table}"
+    );
 
     // An older chart's CRD: the operator applies its own at start and waits until Established.
     let stale = serde_json::json!([{ "op": "replace", "path": SPEC_DESCRIPTION, "value": "stale: from an older chart" }]);
@@ -59,7 +71,13 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         Ok(if text == expected { Ok(()) } else { Err(format!("description is {text:?}")) })
     })
     .await?;
-    let managers = s.kubectl.run(&["get", CRD, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"]).await?;
-    ensure!(managers.split_whitespace().any(|m| m == "sector-operator"), "CRD not applied by sector-operator: {managers}");
+    let managers = s
+        .kubectl
+        .run(&["get", CRD, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"])
+        .await?;
+    ensure!(
+        managers.split_whitespace().any(|m| m == "sector-operator"),
+        "CRD not applied by sector-operator: {managers}"
+    );
     Ok(())
 }

@@ -9,7 +9,7 @@ use anyhow::{Result, ensure};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams};
 
-use super::examples::volume;
+use super::examples::fresh_volume;
 use super::support::wait_workloads_ready;
 use crate::suite::{Suite, children_of};
 use crate::wait;
@@ -17,8 +17,7 @@ use crate::wait;
 pub async fn run(s: &mut Suite) -> Result<()> {
     let ns = s.namespace("e2e-delete").await?;
     for (name, policy) in [("keep", "Retain"), ("drop", "Delete")] {
-        let dir = s.run_dir.join(format!("volumes/{name}"));
-        s.kubectl.run_with(&["apply", "-f", "-"], Some(&volume(&format!("e2e-delete-{name}"), "1Gi", &dir.to_string_lossy()))).await?;
+        fresh_volume(s, &format!("e2e-delete-{name}"), "1Gi").await?;
         let yaml = format!(
             "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {{name: {name}}}\n\
              spec: {{redis: {{storage: {{size: 1Gi, retentionPolicy: {policy}}}}}}}\n"
@@ -41,7 +40,19 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     for name in ["keep", "drop"] {
         wait::until(&format!("{name}'s children to be collected"), Duration::from_secs(90), || async move {
             let left = children_of(shared, ns_ref, name).await?;
-            let pods = shared.kubectl.run(&["get", "pods", "-n", ns_ref, "-l", &format!("sector.dev/universe={name}"), "-o", "name"]).await?;
+            let pods = shared
+                .kubectl
+                .run(&[
+                    "get",
+                    "pods",
+                    "-n",
+                    ns_ref,
+                    "-l",
+                    &format!("sector.dev/universe={name}"),
+                    "-o",
+                    "name",
+                ])
+                .await?;
             Ok(if left.is_empty() && pods.trim().is_empty() {
                 Ok(())
             } else {
@@ -58,6 +69,9 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     })
     .await?;
     let kept = claims.get_opt("data-keep-redis-0").await?;
-    ensure!(kept.is_some_and(|c| c.metadata.deletion_timestamp.is_none()), "the Retain policy's claim was deleted");
+    ensure!(
+        kept.is_some_and(|c| c.metadata.deletion_timestamp.is_none()),
+        "the Retain policy's claim was deleted"
+    );
     Ok(())
 }

@@ -30,19 +30,24 @@ metadata: {name: red-minter}
 stringData: {private-key: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"}
 "#;
 
-/// A volume for the full example's Redis claim (no provisioner runs in the test cluster).
-pub fn volume(name: &str, size: &str, dir: &str) -> String {
-    format!(
+/// A fresh, unbound volume for a Redis claim (no provisioner runs in the test cluster; a
+/// volume left Released by an earlier run would never bind again).
+pub async fn fresh_volume(s: &Suite, name: &str, size: &str) -> Result<()> {
+    let dir = s.run_dir.join("volumes").join(name);
+    s.kubectl.run(&["delete", "pv", name, "--ignore-not-found", "--wait=true"]).await?;
+    let yaml = format!(
         "apiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: {name}}}\nspec:\n  capacity: {{storage: {size}}}\n  \
-         accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  hostPath: {{path: {dir}}}\n"
-    )
+         accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  hostPath: {{path: {}}}\n",
+        dir.display()
+    );
+    s.kubectl.run_with(&["apply", "-f", "-"], Some(&yaml)).await?;
+    Ok(())
 }
 
 pub async fn run(s: &mut Suite) -> Result<()> {
     let ns = s.namespace("e2e-examples").await?;
     s.apply(&ns, FULL_PREREQUISITES).await?;
-    let dir = s.run_dir.join("volumes/red");
-    s.kubectl.run_with(&["apply", "-f", "-"], Some(&volume("e2e-examples-red", "2Gi", &dir.to_string_lossy()))).await?;
+    fresh_volume(s, "e2e-examples-red", "2Gi").await?;
     for example in ["minimal", "full"] {
         let path = s.root.join(format!("examples/{example}.yaml"));
         s.kubectl.run(&["apply", "--server-side", "-n", &ns, "-f", &path.to_string_lossy()]).await?;
@@ -56,7 +61,20 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         .context("the chart sets no SECTOR_IMAGE")?;
 
     for (universe, factions, expect_kinds) in [
-        ("blue", 5, &["Secret", "ConfigMap", "Service", "StatefulSet", "Deployment", "ServiceAccount", "Role", "RoleBinding"][..]),
+        (
+            "blue",
+            5,
+            &[
+                "Secret",
+                "ConfigMap",
+                "Service",
+                "StatefulSet",
+                "Deployment",
+                "ServiceAccount",
+                "Role",
+                "RoleBinding",
+            ][..],
+        ),
         ("red", 8, &["Ingress", "PodDisruptionBudget"][..]),
     ] {
         let first = wait_phase(s, &ns, universe, "Pending").await?;
@@ -75,21 +93,30 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         ensure!(status.observed_generation == su.metadata.generation, "{universe}: observedGeneration lags");
         for kind in ["Ready", "RedisReady", "SimulationRunning", "Paused", "Degraded"] {
             let c = condition(&su, kind).with_context(|| format!("{universe}: no {kind} condition"))?;
-            ensure!(c.observed_generation == su.metadata.generation, "{universe}: {kind} has a stale generation");
+            ensure!(
+                c.observed_generation == su.metadata.generation,
+                "{universe}: {kind} has a stale generation"
+            );
         }
-        ensure!(condition(&su, "RedisReady").is_some_and(|c| c.status == "True"), "{universe}: RedisReady not True");
+        ensure!(
+            condition(&su, "RedisReady").is_some_and(|c| c.status == "True"),
+            "{universe}: RedisReady not True"
+        );
         ensure!(status.run.as_deref() == Some("run-1"), "{universe}: status.run is {:?}", status.run);
 
         // Every child: owned by the universe (controller), applied by the operator's manager.
         let uid = uid_of(&su);
         let children = children_of(s, &ns, universe).await?;
-        let kinds: Vec<String> = children.iter().map(|c| c["kind"].as_str().unwrap_or_default().to_owned()).collect();
+        let kinds: Vec<String> =
+            children.iter().map(|c| c["kind"].as_str().unwrap_or_default().to_owned()).collect();
         for kind in expect_kinds {
             ensure!(kinds.iter().any(|k| k == kind), "{universe}: no {kind} child among {kinds:?}");
         }
         for child in &children {
             let owned = child["metadata"]["ownerReferences"].as_array().is_some_and(|refs| {
-                refs.iter().any(|r| r["uid"] == uid.as_str() && r["kind"] == "SectorUniverse" && r["controller"] == true)
+                refs.iter().any(|r| {
+                    r["uid"] == uid.as_str() && r["kind"] == "SectorUniverse" && r["controller"] == true
+                })
             });
             ensure!(owned, "{} is not controlled by {universe}", kind_name(child));
             let applied = child["metadata"]["managedFields"].as_array().is_some_and(|fields| {
@@ -97,17 +124,23 @@ pub async fn run(s: &mut Suite) -> Result<()> {
             });
             ensure!(applied, "{} has no server-side apply by sector-operator", kind_name(child));
             if child["kind"] == "Deployment" {
-                for container in child["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+                for container in
+                    child["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten()
+                {
                     let image = container["image"].as_str().unwrap_or_default();
-                    ensure!(image == default_image, "{}: image {image}, expected the operator's default {default_image}", kind_name(child));
+                    ensure!(
+                        image == default_image,
+                        "{}: image {image}, expected the operator's default {default_image}",
+                        kind_name(child)
+                    );
                 }
             }
         }
 
         // One PhaseChanged Event per change: a chain new → … → Running, no repeats.
         let (shared, ns_ref) = (&*s, ns.as_str());
-        let changes = wait::until(&format!("{universe}'s phase Events"), Duration::from_secs(30), || {
-            async move {
+        let changes =
+            wait::until(&format!("{universe}'s phase Events"), Duration::from_secs(30), || async move {
                 let events = shared.events(ns_ref, universe).await?;
                 let changes: Vec<(String, i32)> = events
                     .iter()
@@ -119,14 +152,15 @@ pub async fn run(s: &mut Suite) -> Result<()> {
                 } else {
                     Err(format!("phase events so far: {changes:?}"))
                 })
-            }
-        })
-        .await?;
+            })
+            .await?;
         let mut from = "new".to_owned();
         for (note, count) in &changes {
             ensure!(*count <= 1, "{universe}: phase event repeated {count} times: {note}");
             let (transition, _) = note.split_once(':').unwrap_or((note, ""));
-            let Some((before, after)) = transition.split_once(" → ") else { bail!("unexpected note {note:?}") };
+            let Some((before, after)) = transition.split_once(" → ") else {
+                bail!("unexpected note {note:?}")
+            };
             ensure!(before.trim() == from, "{universe}: phase events do not chain: {changes:?}");
             from = after.trim().to_owned();
         }

@@ -17,14 +17,23 @@ async fn holder(leases: &Api<Lease>, name: &str) -> Result<Option<String>> {
 }
 
 pub async fn run(s: &mut Suite) -> Result<()> {
-    let lease = s.launch.env.iter().find(|(k, _)| k == "LEASE_NAME").map(|(_, v)| v.clone()).context("the chart sets no LEASE_NAME")?;
+    let lease = s
+        .launch
+        .env
+        .iter()
+        .find(|(k, _)| k == "LEASE_NAME")
+        .map(|(_, v)| v.clone())
+        .context("the chart sets no LEASE_NAME")?;
     let leases: Api<Lease> = Api::namespaced(s.client.clone(), OPERATOR_NAMESPACE);
     s.start_operator("sector-operator-e2e-1").await?;
     let identities: Vec<String> = s.operators.iter().map(|o| o.identity.clone()).collect();
     ensure!(identities.len() == 2, "expected two replicas, have {identities:?}");
 
     let leader = holder(&leases, &lease).await?.context("nobody holds the lease")?;
-    let index = identities.iter().position(|i| *i == leader).with_context(|| format!("lease held by {leader}, not a replica"))?;
+    let index = identities
+        .iter()
+        .position(|i| *i == leader)
+        .with_context(|| format!("lease held by {leader}, not a replica"))?;
     let follower = identities[1 - index].clone();
     s.operators[index].kill().await?;
     s.operators.remove(index);
@@ -38,9 +47,14 @@ pub async fn run(s: &mut Suite) -> Result<()> {
 
     // The new leader acts, once.
     let paused = s.universe(NS, NAME).await?.spec.paused;
-    admin_change(s, NS, NAME, serde_json::json!({ "paused": !paused }), if paused { "Resumed" } else { "Paused" }, move |c| {
-        c.paused == !paused
-    })
+    admin_change(
+        s,
+        NS,
+        NAME,
+        serde_json::json!({ "paused": !paused }),
+        if paused { "Resumed" } else { "Paused" },
+        move |c| c.paused != paused,
+    )
     .await?;
     Ok(())
 }

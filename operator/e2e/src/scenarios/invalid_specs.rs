@@ -8,7 +8,9 @@ use super::support::patch;
 use crate::suite::Suite;
 
 fn universe(name: &str, spec: &str) -> String {
-    format!("apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {{name: {name}}}\nspec: {spec}\n")
+    format!(
+        "apiVersion: sector.dev/v1alpha1\nkind: SectorUniverse\nmetadata: {{name: {name}}}\nspec: {spec}\n"
+    )
 }
 
 async fn refused(s: &Suite, ns: &str, yaml: &str, names: &[&str]) -> Result<()> {
@@ -37,7 +39,13 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     refused(s, &ns, &universe("bad", "{bots: {maxReplicas: -1}}"), &["spec.bots.maxReplicas"]).await?;
     refused(s, &ns, &universe("bad", "{colour: red}"), &["colour"]).await?;
     // CEL rules.
-    refused(s, &ns, &universe("bad", "{bots: {minReplicas: 5, maxReplicas: 2}}"), &["bots.minReplicas must not exceed"]).await?;
+    refused(
+        s,
+        &ns,
+        &universe("bad", "{bots: {minReplicas: 5, maxReplicas: 2}}"),
+        &["bots.minReplicas must not exceed"],
+    )
+    .await?;
     refused(s, &ns, &universe("bad", "{ingress: {enabled: true}}"), &["ingress.host is required"]).await?;
     refused(s, &ns, &universe(&"x".repeat(45), "{}"), &["at most 40 characters"]).await?;
     let nothing = s.kubectl.run(&["get", "su", "-n", &ns, "-o", "name"]).await?;
@@ -45,10 +53,24 @@ pub async fn run(s: &mut Suite) -> Result<()> {
 
     // Transition rules on a live universe.
     s.apply(&ns, &universe("live", "{restartGeneration: 2, world: {seed: alpha}}")).await?;
-    patch_refused(s, &ns, "live", r#"{"spec":{"restartGeneration":1}}"#, &["spec.restartGeneration may only increase"]).await?;
-    patch_refused(s, &ns, "live", r#"{"spec":{"world":{"seed":"beta"}}}"#, &["spec.world.seed is fixed"]).await?;
+    patch_refused(
+        s,
+        &ns,
+        "live",
+        r#"{"spec":{"restartGeneration":1}}"#,
+        &["spec.restartGeneration may only increase"],
+    )
+    .await?;
+    patch_refused(s, &ns, "live", r#"{"spec":{"world":{"seed":"beta"}}}"#, &["spec.world.seed is fixed"])
+        .await?;
     // The same seed change with a restart is a new run: accepted.
-    patch(s, &ns, "live", serde_json::json!({ "spec": { "world": { "seed": "beta" }, "restartGeneration": 3 } })).await?;
+    patch(
+        s,
+        &ns,
+        "live",
+        serde_json::json!({ "spec": { "world": { "seed": "beta" }, "restartGeneration": 3 } }),
+    )
+    .await?;
     let su = s.universe(&ns, "live").await?;
     ensure!(su.spec.restart_generation == 3, "restartGeneration not stored");
     Ok(())

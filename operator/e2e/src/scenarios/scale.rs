@@ -3,10 +3,14 @@
 //! `apiserver_request_total` over a minute says what the settled fleet costs: writes to the
 //! objects the operator manages must be none (the live tick is not worth an API write).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::Api;
+use sector_operator::names::Names;
 
 use super::support::{phase, registry};
 use crate::suite::Suite;
@@ -15,8 +19,20 @@ use crate::wait;
 /// Kinds the operator reads or writes (controllers' own kinds, pods, nodes and leases are not
 /// counted: kwok and the controllers write those).
 const OPERATOR_RESOURCES: &[&str] = &[
-    "sectoruniverses", "secrets", "configmaps", "services", "statefulsets", "deployments", "networkpolicies",
-    "ingresses", "poddisruptionbudgets", "serviceaccounts", "roles", "rolebindings", "events", "httproutes",
+    "sectoruniverses",
+    "secrets",
+    "configmaps",
+    "services",
+    "statefulsets",
+    "deployments",
+    "networkpolicies",
+    "ingresses",
+    "poddisruptionbudgets",
+    "serviceaccounts",
+    "roles",
+    "rolebindings",
+    "events",
+    "httproutes",
 ];
 const WRITES: &[&str] = &["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"];
 const WINDOW: Duration = Duration::from_secs(60);
@@ -57,14 +73,37 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     let applied = Instant::now();
     s.apply(&ns, &yaml).await?;
 
+    // Each universe's Redis comes up as soon as the operator generated its Secret, in whatever
+    // order that happens (as Redis pods would).
     let ids = registry(5);
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let secrets: Api<Secret> = Api::namespaced(s.client.clone(), &ns);
     let mut sims = Vec::new();
-    for name in &names {
-        let redis = s.universe_redis(&ns, name).await?;
-        redis.play_sim("run-1", 1, "running", &ids).await?;
-        sims.push((redis.connection().await?, redis.keys.control()));
+    let mut waiting: BTreeSet<&String> = names.iter().collect();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !waiting.is_empty() {
+        let existing: BTreeSet<String> = secrets
+            .list(&Default::default())
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|s| s.metadata.name)
+            .collect();
+        let ready: Vec<&String> =
+            waiting.iter().copied().filter(|n| existing.contains(&Names::new(n).secret())).collect();
+        for name in ready {
+            let redis = s.universe_redis(&ns, name).await?;
+            redis.play_sim("run-1", 1, "running", &ids).await?;
+            sims.push((redis.connection().await?, redis.keys.control()));
+            waiting.remove(name);
+        }
+        ensure!(Instant::now() < deadline, "{} universes still have no Secret after 300 s", waiting.len());
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    println!(
+        "{count} universes have their Secret {:.1} s after `kubectl apply`",
+        applied.elapsed().as_secs_f64()
+    );
     let api = &s.universes(&ns);
     let total = count;
     wait::until(&format!("{count} universes Running"), Duration::from_secs(300), || async move {
@@ -74,6 +113,32 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     })
     .await?;
     println!("{count} universes Running {:.1} s after `kubectl apply`", applied.elapsed().as_secs_f64());
+
+    // Settled: every pod the controllers create is Ready, so they stop writing too.
+    let (deployments, sets): (Api<Deployment>, Api<StatefulSet>) =
+        (Api::namespaced(s.client.clone(), &ns), Api::namespaced(s.client.clone(), &ns));
+    let (deployments, sets) = (&deployments, &sets);
+    wait::until("every workload of the fleet ready", Duration::from_secs(300), || async move {
+        let mut waiting = 0;
+        for d in deployments.list(&Default::default()).await?.items {
+            let status = d.status.unwrap_or_default();
+            let wanted = d.spec.and_then(|s| s.replicas).unwrap_or(1);
+            waiting += usize::from(
+                status.ready_replicas.unwrap_or(0) != wanted
+                    || status.updated_replicas.unwrap_or(0) != wanted,
+            );
+        }
+        for set in sets.list(&Default::default()).await?.items {
+            let wanted = set.spec.and_then(|s| s.replicas).unwrap_or(1);
+            waiting += usize::from(set.status.and_then(|s| s.ready_replicas).unwrap_or(0) != wanted);
+        }
+        Ok(if waiting == 0 { Ok(()) } else { Err(format!("{waiting} workloads not ready")) })
+    })
+    .await?;
+    println!(
+        "{count} universes' workloads all Ready {:.1} s after `kubectl apply`",
+        applied.elapsed().as_secs_f64()
+    );
 
     // The simulations tick once a second while the fleet is measured.
     let ticker = tokio::spawn(async move {
@@ -85,8 +150,8 @@ pub async fn run(s: &mut Suite) -> Result<()> {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
-    // Let the last reconciles of the start finish before measuring.
-    tokio::time::sleep(Duration::from_secs(15)).await;
+    // Let the last reconciles and status updates of the start finish before measuring.
+    tokio::time::sleep(Duration::from_secs(20)).await;
     let before = requests(s).await?;
     tokio::time::sleep(WINDOW).await;
     let after = requests(s).await?;

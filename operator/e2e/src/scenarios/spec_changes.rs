@@ -70,16 +70,39 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     let refusal = s
         .kubectl
         .refused(
-            &["patch", "su", NAME, "-n", &ns, "--type", "merge", "-p", r#"{"spec":{"redis":{"storage":{"size":"1Gi"}}}}"#],
+            &[
+                "patch",
+                "su",
+                NAME,
+                "-n",
+                &ns,
+                "--type",
+                "merge",
+                "-p",
+                r#"{"spec":{"redis":{"storage":{"size":"1Gi"}}}}"#,
+            ],
             None,
         )
         .await?;
-    ensure!(refusal.contains("spec.redis.storage"), "storage change refused without naming the field: {refusal}");
+    ensure!(
+        refusal.contains("spec.redis.storage"),
+        "storage change refused without naming the field: {refusal}"
+    );
 
     // Resources.
-    patch(s, &ns, NAME, serde_json::json!({ "spec": { "api": { "resources": { "limits": { "cpu": "1500m" } } } } })).await?;
+    patch(
+        s,
+        &ns,
+        NAME,
+        serde_json::json!({ "spec": { "api": { "resources": { "limits": { "cpu": "1500m" } } } } }),
+    )
+    .await?;
     wait_deployment(s, &ns, &format!("{NAME}-api"), "the API's new CPU limit", |d| {
-        let limit = containers(d).first().and_then(|c| c.resources.clone()).and_then(|r| r.limits).and_then(|l| l.get("cpu").cloned());
+        let limit = containers(d)
+            .first()
+            .and_then(|c| c.resources.clone())
+            .and_then(|r| r.limits)
+            .and_then(|l| l.get("cpu").cloned());
         match limit {
             Some(q) if q.0 == "1500m" => Ok(()),
             other => Err(format!("cpu limit {other:?}")),
@@ -88,7 +111,8 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     .await?;
 
     // Bot bounds.
-    patch(s, &ns, NAME, serde_json::json!({ "spec": { "bots": { "minReplicas": 2, "maxReplicas": 2 } } })).await?;
+    patch(s, &ns, NAME, serde_json::json!({ "spec": { "bots": { "minReplicas": 2, "maxReplicas": 2 } } }))
+        .await?;
     wait_deployment(s, &ns, &format!("{NAME}-bots"), "bots pinned to 2", |d| match strategy(d).2 {
         2 => Ok(()),
         n => Err(format!("{n} replicas")),
@@ -98,10 +122,20 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     // Image: every sector workload rolls to it.
     patch(s, &ns, NAME, serde_json::json!({ "spec": { "image": "sector:e2e-next" } })).await?;
     for component in ["api", "frontend", "sim", "bots"] {
-        wait_deployment(s, &ns, &format!("{NAME}-{component}"), &format!("{component} on the new image"), |d| {
-            let images: Vec<String> = containers(d).into_iter().filter_map(|c| c.image).collect();
-            if images.iter().all(|i| i == "sector:e2e-next") && !images.is_empty() { Ok(()) } else { Err(format!("images {images:?}")) }
-        })
+        wait_deployment(
+            s,
+            &ns,
+            &format!("{NAME}-{component}"),
+            &format!("{component} on the new image"),
+            |d| {
+                let images: Vec<String> = containers(d).into_iter().filter_map(|c| c.image).collect();
+                if images.iter().all(|i| i == "sector:e2e-next") && !images.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("images {images:?}"))
+                }
+            },
+        )
         .await?;
     }
     wait_workloads_ready(s, &ns, NAME).await?;

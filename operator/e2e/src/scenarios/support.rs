@@ -31,7 +31,10 @@ pub async fn wait_phase(s: &Suite, namespace: &str, name: &str, wanted: &str) ->
         Ok(if now == wanted {
             Ok(su)
         } else {
-            Err(format!("phase {now}: {}", su.status.as_ref().and_then(|s| s.message.clone()).unwrap_or_default()))
+            Err(format!(
+                "phase {now}: {}",
+                su.status.as_ref().and_then(|s| s.message.clone()).unwrap_or_default()
+            ))
         })
     })
     .await
@@ -62,7 +65,8 @@ pub async fn wait_workloads_ready(s: &Suite, namespace: &str, universe: &str) ->
             let wanted = set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
             let ready = set.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
             if ready != wanted {
-                waiting.push(format!("StatefulSet/{} {ready}/{wanted}", set.metadata.name.unwrap_or_default()));
+                waiting
+                    .push(format!("StatefulSet/{} {ready}/{wanted}", set.metadata.name.unwrap_or_default()));
             }
         }
         Ok(if waiting.is_empty() { Ok(()) } else { Err(waiting.join(", ")) })
