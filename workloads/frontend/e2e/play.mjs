@@ -339,7 +339,7 @@ async function run() {
     await shot(page, 'loaded.png');
   });
 
-  await step('the Leaderboard panel shows only when GET /api/leaderboard answers', async () => {
+  const leaderboardStatus = await step('the Leaderboard panel shows only when GET /api/leaderboard answers', async () => {
     const status = await page.evaluate(async () => (await fetch('/api/leaderboard', { cache: 'no-store' })).status);
     log(`     GET /api/leaderboard → ${status}`);
     if (status >= 200 && status < 300) {
@@ -348,6 +348,7 @@ async function run() {
       await page.waitForTimeout(300);
       assert(await page.locator('#panel-leaderboard').isHidden(), 'the Leaderboard panel should be hidden when the endpoint fails');
     }
+    return status;
   });
 
   await step('hovering and zooming work before sign-in', async () => {
@@ -402,6 +403,66 @@ async function run() {
       return n >= t + 3;
     }, tick0, { timeout: 15_000 });
     log(`     tick ${tick0} → ${(await text(page, '#st-tick')).replace(/^Tick:\s*/, '')}`);
+  });
+
+  await step('the scoreboard lists every faction with its counts, by systems, and the tick', async () => {
+    assert(await page.locator('#panel-factions').isVisible(), 'the Scoreboard panel should be visible in the game stage');
+    // The panel re-renders synchronously on every frame: compare it with the frame in one go.
+    const check = () => page.evaluate(() => {
+      const s = window.__sector;
+      const want = new Map();
+      const row = (id) => want.get(id) || want.set(id, { systems: 0, fleets: 0, ships: 0 }).get(id);
+      for (const sys of s.systems()) if (sys.owner) row(sys.owner).systems++;
+      for (const f of s.fleets()) {
+        if (!f.owner) continue;
+        row(f.owner).fleets++;
+        row(f.owner).ships += Math.max(0, Number(f.strength) || 0);
+      }
+      const rows = [...document.querySelectorAll('#faction-list li[data-faction]')].map((li) => {
+        const score = li.querySelector('.score');
+        return { id: li.dataset.faction, name: li.querySelector('.who').textContent, text: score.textContent,
+          systems: Number(score.dataset.systems), fleets: Number(score.dataset.fleets), ships: Number(score.dataset.ships) };
+      });
+      const problems = [];
+      for (const [id, w] of want) {
+        const r = rows.find((x) => x.id === String(id));
+        if (!r) problems.push(`no row for ${id}`);
+        else if (r.systems !== w.systems || r.fleets !== w.fleets || r.ships !== Math.floor(w.ships + 1e-9)) {
+          problems.push(`${id}: row ${r.systems}/${r.fleets}/${r.ships}, frame ${w.systems}/${w.fleets}/${w.ships}`);
+        }
+      }
+      for (let i = 1; i < rows.length; i++) if (rows[i - 1].systems < rows[i].systems) problems.push(`row ${i} out of order`);
+      return { problems, rows, tick: s.tick, shown: document.getElementById('sb-tick').textContent };
+    });
+    let got = await check();
+    for (let k = 0; k < 5 && got.problems.length > 0; k++) {
+      await page.waitForTimeout(50);
+      got = await check();
+    }
+    assert(got.problems.length === 0, `scoreboard vs frame: ${got.problems.join('; ')}`);
+    assert(got.rows.length >= 2, `the scoreboard lists ${got.rows.length} factions`);
+    const mine = got.rows.find((r) => r.id === String(choice.faction.id));
+    assert(mine && mine.name === choice.faction.name && mine.systems > 0, `own faction row: ${JSON.stringify(mine)}`);
+    assert(/^\d+ systems? · \d+ fleets? · \d+ ships?$/.test(mine.text), `own faction row reads "${mine.text}"`);
+    assert(await page.locator('#faction-list li.mine').count() === 1, 'the own faction row is marked');
+    const t = Number(got.shown.replace(/^Tick:\s*/, ''));
+    assert(Number.isFinite(t), `the scoreboard tick reads "${got.shown}"`);
+    await page.waitForFunction((t0) => Number(document.getElementById('sb-tick').textContent.replace(/^Tick:\s*/, '')) >= t0 + 2, t, { timeout: 10_000 });
+    log(`     ${got.rows.map((r) => `${r.name}: ${r.text}`).join(' | ')}`);
+    await shot(page, 'scoreboard.png');
+  });
+
+  await step('the winner dialog opens the Leaderboard panel', async () => {
+    await page.evaluate(() => document.getElementById('dlg-winner').showModal());
+    await page.click('#dlg-winner-board');
+    await page.waitForFunction(() => !document.getElementById('dlg-winner').open, null, { timeout: 3000 });
+    if (leaderboardStatus >= 200 && leaderboardStatus < 300) {
+      await page.locator('#panel-leaderboard').waitFor({ state: 'visible', timeout: 5000 });
+      assert(!(await page.locator('#panel-leaderboard').evaluate((n) => n.classList.contains('collapsed'))), 'the Leaderboard panel should be expanded');
+    } else {
+      await page.locator('#notice[data-kind="error"]').waitFor({ state: 'visible', timeout: 5000 });
+      await page.evaluate(() => { document.getElementById('notice').hidden = true; });
+    }
   });
 
   await step('the connection badge shows a paused run, then live again', async () => {

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  compareEventIds, deriveIndex, isUsableFrame, mergeDelta, newEventLines, normalizeFrame,
+  compareEventIds, deriveIndex, isUsableFrame, mergeDelta, newEventLines, normalizeFrame, scoreboardRows,
 } from '../ui/frame.js';
 import { buildAdjacency, reachableFrom, shortestPath } from '../ui/graph.js';
 import { borderSegments, polygonArea, radialHull, voronoiCells } from '../ui/geometry.js';
@@ -160,4 +160,26 @@ test('error messages: detail text, readable 422 lists, status text, fallback', (
   ] }, 'Unprocessable Entity'), 'orders.0.origin_id: Input should be a valid integer; orders.0.faction: Field required');
   assert.equal(errorMessage({}, 'Forbidden'), 'Forbidden');
   assert.equal(errorMessage({}, ''), 'request failed');
+});
+
+test('scoreboard rows: systems, fleets and strength per faction, sorted by systems', () => {
+  const f = world();
+  f.factions.push({ id: 'F3', name: 'Idle', color: '#00ff00' });
+  f.fleets.push({ id: 3, owner: 'F2', system_id: 2, strength: 1.5, enroute_from: null, enroute_to: null, eta: 0 });
+  f.systems.push({ id: 3, x: 0.3, y: 0.3, owner: 'F2', value: 1 });
+  let rows = scoreboardRows(f);
+  assert.deepEqual(rows.map((r) => [r.id, r.name, r.systems, r.fleets, r.strength]), [
+    ['F2', 'Pirates', 2, 2, 5],
+    ['F1', 'Empire', 1, 1, 10],
+    ['F3', 'Idle', 0, 0, 0],
+  ]);
+  assert.equal(rows[0].color, '#f1fa8c');
+  // Updated as deltas arrive: F1 takes both of F2's systems and loses its fleet.
+  mergeDelta(f, { tick: 5, changed_systems: [{ id: 2, owner: 'F1' }, { id: 3, owner: 'F1' }], removed_fleets: [1] });
+  rows = scoreboardRows(f);
+  assert.deepEqual(rows.map((r) => [r.id, r.systems, r.fleets]), [['F1', 3, 0], ['F2', 0, 2], ['F3', 0, 0]]);
+  // Owners missing from the faction list still get a row named by their id; ties sort by strength then id.
+  rows = scoreboardRows(normalizeFrame({ systems: [{ id: 0, owner: 'Z' }, { id: 1, owner: 'A' }], fleets: [{ id: 1, owner: 'Z', strength: 2 }] }));
+  assert.deepEqual(rows.map((r) => [r.id, r.name, r.color]), [['Z', 'Z', null], ['A', 'A', null]]);
+  assert.deepEqual(scoreboardRows(null), []);
 });

@@ -1,6 +1,8 @@
 // Modal dialogs: the confirmation used by New Map / Set Seed and the winner dialog
-// (UI.md §8). A click on the backdrop cancels / closes.
+// (UI.md §8), whose Leaderboard button opens the Leaderboard panel. A click on the backdrop
+// cancels / closes.
 import { $ } from './dom.js';
+import { openLeaderboard } from './leaderboard.js';
 
 function closeOnBackdrop(dialog, onClose) {
   dialog.addEventListener('click', (e) => {
@@ -30,6 +32,10 @@ export function initDialogs() {
 
   const winner = $('dlg-winner');
   $('dlg-winner-ok').addEventListener('click', () => winner.close());
+  $('dlg-winner-board').addEventListener('click', () => {
+    winner.close();
+    openLeaderboard();
+  });
   closeOnBackdrop(winner, () => winner.close());
 }
 
@@ -46,7 +52,7 @@ export function confirmDialog(title, text) {
   });
 }
 
-/** "Run Complete — Winner: <label>" with a Continue button. */
+/** "Run Complete — Winner: <label>" with Leaderboard and Continue buttons. */
 export function showWinner(label) {
   const dialog = $('dlg-winner');
   $('dlg-winner-text').textContent = `Run Complete — Winner: ${label}`;

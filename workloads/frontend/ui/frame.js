@@ -191,3 +191,42 @@ export function newEventLines(prev, next) {
   }
   return next.slice();
 }
+
+/**
+ * The faction scoreboard of a frame: one row per faction listed in `frame.factions` plus any
+ * other owner of a system or a fleet, as {id, name, color, systems, fleets, strength}
+ * (systems owned, fleets owned, their total strength rounded down), sorted by systems, then
+ * strength, then fleets (all descending), then id.
+ */
+export function scoreboardRows(frame) {
+  const rows = new Map();
+  const row = (id) => {
+    let r = rows.get(id);
+    if (!r) {
+      r = { id, name: String(id), color: null, systems: 0, fleets: 0, strength: 0 };
+      rows.set(id, r);
+    }
+    return r;
+  };
+  const owned = (v) => v !== null && v !== undefined && v !== '';
+  for (const f of (frame && Array.isArray(frame.factions)) ? frame.factions : []) {
+    if (!f || typeof f !== 'object' || !owned(f.id)) continue;
+    const r = row(f.id);
+    if (typeof f.name === 'string' && f.name !== '') r.name = f.name;
+    if (typeof f.color === 'string') r.color = f.color;
+  }
+  for (const s of (frame && Array.isArray(frame.systems)) ? frame.systems : []) {
+    if (s && owned(s.owner)) row(s.owner).systems++;
+  }
+  for (const fl of (frame && Array.isArray(frame.fleets)) ? frame.fleets : []) {
+    if (!fl || !owned(fl.owner)) continue;
+    const r = row(fl.owner);
+    r.fleets++;
+    const strength = Number(fl.strength);
+    if (Number.isFinite(strength) && strength > 0) r.strength += strength;
+  }
+  const out = [...rows.values()];
+  for (const r of out) r.strength = Math.floor(r.strength + 1e-9);
+  return out.sort((a, b) => b.systems - a.systems || b.strength - a.strength || b.fleets - a.fleets
+    || String(a.id).localeCompare(String(b.id)));
+}

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { $, el, setHidden, shortAddress } from './dom.js';
 import { state } from './state.js';
+import { notice } from './notice.js';
 
 const TOP = 10;
 
@@ -49,4 +50,21 @@ export function refreshLeaderboard() {
     }
   })();
   return inFlight;
+}
+
+/**
+ * Opens the Leaderboard panel (the winner dialog's "Leaderboard" button): reloads it,
+ * expands it when collapsed and brings it into view; a notice says when it is unavailable.
+ */
+export async function openLeaderboard() {
+  await refreshLeaderboard();
+  const panel = $('panel-leaderboard');
+  if (panel.hidden) {
+    notice('The leaderboard is not available.', 'error');
+    return false;
+  }
+  if (panel.classList.contains('collapsed')) panel.querySelector('.panel-toggle').click();
+  panel.scrollIntoView({ block: 'nearest' });
+  panel.querySelector('.panel-toggle').focus();
+  return true;
 }

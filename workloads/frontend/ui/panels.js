@@ -1,10 +1,11 @@
 // Heads-up panels (UI.md §4): collapsible panels remembered in localStorage under
-// `frontend.panel.<name>`, and the Account, Status and Factions contents.
+// `frontend.panel.<name>`, and the Account, Status and Factions (scoreboard) contents.
 import { getToken } from './api.js';
 import { $, el, setHidden, setText, shortAddress } from './dom.js';
 import { local } from './storage.js';
 import { factionName, inGameStage, on, state } from './state.js';
 import { safeColor } from './colors.js';
+import { scoreboardRows } from './frame.js';
 import { reconnectSeconds } from './live.js';
 import { hoverSummary } from './input.js';
 import { canStart } from './session.js';
@@ -172,22 +173,33 @@ function renderHover() {
 
 let factionsKey = '';
 
+/** "3 systems · 2 fleets · 15 ships" */
+export function scoreText(row) {
+  const n = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+  return `${n(row.systems, 'system', 'systems')} · ${n(row.fleets, 'fleet', 'fleets')} · ${n(row.strength, 'ship', 'ships')}`;
+}
+
+/** The scoreboard (every faction of the frame, by systems owned) and the run's tick. */
 function renderFactions() {
-  const counts = state.index ? state.index.ownerCounts : new Map();
-  const rows = [...counts].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-  const key = rows.map(([id, n]) => `${id}:${n}:${factionName(id)}:${state.palette.colors.get(id)}`).join('|') + `|${state.faction}`;
+  const frame = state.frame;
+  setText($('sb-tick'), `Tick: ${frame && typeof frame.tick === 'number' ? frame.tick : '—'}`);
+  const rows = frame ? scoreboardRows(frame) : [];
+  const key = rows.map((r) => `${r.id}:${r.systems}:${r.fleets}:${r.strength}:${factionName(r.id)}:${state.palette.colors.get(r.id)}`).join('|') + `|${state.faction}`;
   if (key === factionsKey) return;
   factionsKey = key;
   const list = $('faction-list');
-  list.replaceChildren(...rows.map(([id, count]) => {
+  list.replaceChildren(...rows.map((r) => {
     const swatch = el('span', { className: 'swatch' });
-    swatch.style.backgroundColor = safeColor(state.palette.colors.get(id), '#888888');
-    const row = el('li', { className: id === state.faction ? 'mine' : '' }, swatch, el('span', { text: `${factionName(id)} (${count})` }));
-    row.addEventListener('pointerenter', () => setRowPreview(id));
+    swatch.style.backgroundColor = safeColor(state.palette.colors.get(r.id) || r.color, '#888888');
+    const row = el('li', { className: r.id === state.faction ? 'mine' : '', dataset: { faction: String(r.id) } },
+      swatch,
+      el('span', { className: 'who', text: factionName(r.id) }),
+      el('span', { className: 'score', text: scoreText(r), dataset: { systems: String(r.systems), fleets: String(r.fleets), ships: String(r.strength) } }));
+    row.addEventListener('pointerenter', () => setRowPreview(r.id));
     row.addEventListener('pointerleave', () => setRowPreview(null));
     return row;
   }));
-  if (rows.length === 0) list.append(el('li', { className: 'dim', text: 'No faction owns a system yet.' }));
+  if (rows.length === 0) list.append(el('li', { className: 'dim', text: 'No factions yet.' }));
 }
 
 let emitPreview = () => {};
