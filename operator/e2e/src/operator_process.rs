@@ -34,7 +34,8 @@ impl OperatorLaunch {
     pub async fn start(&self, identity: &str) -> Result<OperatorProcess> {
         let metrics_port = free_port()?;
         let log = self.log_dir.join(format!("{identity}.log"));
-        let file = std::fs::File::create(&log)?;
+        // Appended: a replica restarted under the same identity keeps its earlier log.
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
         let mut cmd = Command::new("unshare");
         // `unshare` execs in place (no fork), so the child's pid is the operator's.
         cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])

@@ -19,6 +19,9 @@ use crate::operator_process::{OperatorLaunch, OperatorProcess};
 use crate::universe_redis::{HostsFile, UniverseRedis};
 use crate::wait;
 
+/// Label of the namespaces the scenarios create: a new run first removes an earlier run's.
+const SUITE_LABEL: &str = "sector.dev/cluster-e2e";
+
 /// Where the chart is installed, and how.
 pub const RELEASE: &str = "sector";
 pub const OPERATOR_NAMESPACE: &str = "sector-system";
@@ -98,6 +101,7 @@ impl Suite {
         let operator_kubeconfig = run_dir.join("operator.kubeconfig");
         write_token_kubeconfig(&kubeconfig, &operator_kubeconfig, token.trim())?;
 
+        remove_earlier_runs(&client).await?;
         let hosts = HostsFile::create(&run_dir.join("hosts"))?;
         let binary = std::env::var_os("SECTOR_OPERATOR_BIN")
             .map(PathBuf::from)
@@ -159,7 +163,9 @@ impl Suite {
             })
             .await?;
         }
-        let ns: Namespace = serde_json::from_value(serde_json::json!({ "metadata": { "name": name } }))?;
+        let ns: Namespace = serde_json::from_value(
+            serde_json::json!({ "metadata": { "name": name, "labels": { SUITE_LABEL: "true" } } }),
+        )?;
         api.create(&PostParams::default(), &ns).await?;
         Ok(name.to_owned())
     }
@@ -255,6 +261,24 @@ impl Suite {
         })
         .await
     }
+}
+
+/// Deletes the namespaces an earlier run left on this cluster (a rerun by hand), so the
+/// operator starts with nothing but what the scenarios create, as in CI.
+async fn remove_earlier_runs(client: &Client) -> Result<()> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let selector = ListParams::default().labels(&format!("{SUITE_LABEL}=true"));
+    for ns in api.list(&selector).await?.items {
+        if ns.metadata.deletion_timestamp.is_none() {
+            api.delete(&ns.name_any(), &DeleteParams::default()).await?;
+        }
+    }
+    let (api, selector) = (&api, &selector);
+    wait::until("an earlier run's namespaces to go", Duration::from_secs(180), || async move {
+        let left = api.list(selector).await?.items.len();
+        Ok(if left == 0 { Ok(()) } else { Err(format!("{left} namespaces terminating")) })
+    })
+    .await
 }
 
 /// The chart's env with the downward-API references the kubelet would resolve.
