@@ -56,7 +56,17 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         "no row for the universe:\n{table}"
     );
 
-    // An older chart's CRD: the operator applies its own at start and waits until Established.
+    Ok(())
+}
+
+/// An older chart's CRD: the operator applies its own at start and waits until Established.
+/// Runs last: right after a CRD update the API server may keep serving new watches from the
+/// old definition for a while, which delays reconciles (see docs/CLUSTER_E2E.md).
+pub async fn upgrade(s: &mut Suite) -> Result<()> {
+    let shipped: serde_json::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(s.root.join("crds/sectoruniverse.yaml"))?)?;
+    let description =
+        shipped.pointer(SPEC_DESCRIPTION).and_then(|d| d.as_str()).context("spec has no description")?;
     let stale = serde_json::json!([{ "op": "replace", "path": SPEC_DESCRIPTION, "value": "stale: from an older chart" }]);
     let leader = s.operators.len() - 1;
     s.operators[leader].stop().await?;

@@ -35,5 +35,6 @@ pub fn all() -> Vec<Scenario> {
         scenario!("deletion", 180, deletion),
         scenario!("operator-failover", 180, failover),
         scenario!("scale", 600, scale),
+        Scenario { name: "crd-upgrade", limit: Duration::from_secs(120), run: |s| Box::pin(crd::upgrade(s)) },
     ]
 }
