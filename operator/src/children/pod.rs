@@ -263,41 +263,16 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::children::{Credentials, build_all};
-    use crate::crd::SectorUniverse;
-    use crate::settings::Settings;
 
     /// Every child of a universe with every HTTP workload (minter, ingress) switched on.
     fn children() -> Vec<(String, serde_json::Value)> {
-        let su: SectorUniverse = serde_json::from_value(json!({
-            "apiVersion": "sector.dev/v1alpha1",
-            "kind": "SectorUniverse",
-            "metadata": {"name": "blue", "namespace": "games", "uid": "u-1"},
-            "spec": {
-                "ingress": {"enabled": true, "host": "blue.example.com"},
-                "minter": {"enabled": true, "rpcUrl": "http://chain:8545"},
-            },
+        crate::children::testing::children(json!({
+            "ingress": {"enabled": true, "host": "blue.example.com"},
+            "minter": {"enabled": true, "rpcUrl": "http://chain:8545"},
         }))
-        .expect("universe");
-        let settings = Settings::default();
-        let credentials = Credentials {
-            jwt_secret: "j".repeat(64),
-            bot_token: "b".repeat(48),
-            redis_password: "0".repeat(32),
-            minter_api_key: "m".repeat(48),
-        };
-        let inputs = Inputs {
-            universe: &su,
-            settings: &settings,
-            credentials: &credentials,
-            game_config: "{}",
-            bot_replicas: 1,
-        };
-        build_all(&inputs)
-            .expect("children")
-            .into_iter()
-            .filter_map(|c| c.object.map(|o| (c.id.to_owned(), o)))
-            .collect()
+        .into_iter()
+        .filter_map(|(id, object)| object.map(|o| (id, o)))
+        .collect()
     }
 
     fn deployment(children: &[(String, serde_json::Value)], id: &str) -> Container {

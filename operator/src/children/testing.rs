@@ -17,8 +17,9 @@ pub fn universe(spec: Value) -> SectorUniverse {
     .expect("a valid universe")
 }
 
-/// The desired content of child `id` of the universe with this spec (`None`: switched off).
-pub fn child(spec: Value, id: &str) -> Option<Value> {
+/// Every child of the universe with this spec, by id, with its desired content (`None`:
+/// switched off).
+pub fn children(spec: Value) -> Vec<(String, Option<Value>)> {
     let su = universe(spec);
     let settings = Settings::default();
     let credentials = Credentials {
@@ -34,7 +35,11 @@ pub fn child(spec: Value, id: &str) -> Option<Value> {
         game_config: "{}",
         bot_replicas: 1,
     };
-    let children = build_all(&inputs).expect("children build");
-    let found = children.into_iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no child {id}"));
-    found.object
+    build_all(&inputs).expect("children build").into_iter().map(|c| (c.id.to_owned(), c.object)).collect()
+}
+
+/// The desired content of child `id` of the universe with this spec (`None`: switched off).
+pub fn child(spec: Value, id: &str) -> Option<Value> {
+    let found = children(spec).into_iter().find(|(found, _)| found == id);
+    found.unwrap_or_else(|| panic!("no child {id}")).1
 }
