@@ -67,12 +67,18 @@ pub struct Context<C: Connector> {
 struct Memory {
     bots: Option<Stabilizer>,
     failures: u32,
-    /// When this replica last wrote the universe's status (paces the tick-only refreshes).
-    status_written: Option<Instant>,
-    /// The status this replica last wrote, with the universe's uid: the watch cache may not
-    /// have caught up with it at the next reconcile, and deciding from the older status would
-    /// repeat phase-change and scaling Events.
-    written: Option<(String, SectorUniverseStatus)>,
+    /// The status this replica last wrote.
+    written: Option<WrittenStatus>,
+}
+
+/// A status write of this replica: when (paces the tick-only refreshes) and what, for the
+/// universe with this uid (the watch cache may not have caught up with it at the next reconcile,
+/// and deciding from the older status would repeat phase-change and scaling Events).
+#[derive(Debug)]
+struct WrittenStatus {
+    at: Instant,
+    uid: String,
+    status: SectorUniverseStatus,
 }
 
 impl<C: Connector> Context<C> {
@@ -97,7 +103,7 @@ impl<C: Connector> Context<C> {
         let mut su = su.clone();
         let uid = su.metadata.uid.clone();
         let written = self.memory(key, |m| {
-            m.written.as_ref().filter(|(u, _)| Some(u) == uid.as_ref()).map(|(_, status)| status.clone())
+            m.written.as_ref().filter(|w| Some(&w.uid) == uid.as_ref()).map(|w| w.status.clone())
         });
         if let Some(status) = written {
             su.status = Some(status);
@@ -362,7 +368,7 @@ async fn write_status<C: Connector>(
         // number; with no write remembered (a new leader), refresh once.
         status::Change::TickOnly
             if ctx
-                .memory(&key, |m| m.status_written)
+                .memory(&key, |m| m.written.as_ref().map(|w| w.at))
                 .is_some_and(|at| at.elapsed() < ctx.settings.status_tick_refresh) =>
         {
             return Ok(new);
@@ -373,8 +379,7 @@ async fn write_status<C: Connector>(
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await?;
     let uid = su.metadata.uid.clone().unwrap_or_default();
     ctx.memory(&key, |m| {
-        m.status_written = Some(Instant::now());
-        m.written = Some((uid, new.clone()));
+        m.written = Some(WrittenStatus { at: Instant::now(), uid, status: new.clone() });
     });
     let before = previous.and_then(|s| s.phase);
     if before != new.phase

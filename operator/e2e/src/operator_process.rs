@@ -31,6 +31,12 @@ pub struct OperatorLaunch {
 }
 
 impl OperatorLaunch {
+    /// A value the chart's Deployment sets in the operator's environment.
+    pub fn chart_env(&self, name: &str) -> Result<String> {
+        let found = self.env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        found.with_context(|| format!("the chart sets no {name}"))
+    }
+
     pub async fn start(&self, identity: &str) -> Result<OperatorProcess> {
         let metrics_port = free_port()?;
         let log = self.log_dir.join(format!("{identity}.log"));

@@ -52,13 +52,7 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         let path = s.root.join(format!("examples/{example}.yaml"));
         s.kubectl.run(&["apply", "--server-side", "-n", &ns, "-f", &path.to_string_lossy()]).await?;
     }
-    let default_image = s
-        .launch
-        .env
-        .iter()
-        .find(|(k, _)| k == "SECTOR_IMAGE")
-        .map(|(_, v)| v.clone())
-        .context("the chart sets no SECTOR_IMAGE")?;
+    let default_image = s.launch.chart_env("SECTOR_IMAGE")?;
 
     for (universe, factions, expect_kinds) in [
         (

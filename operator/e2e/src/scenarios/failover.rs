@@ -17,13 +17,7 @@ async fn holder(leases: &Api<Lease>, name: &str) -> Result<Option<String>> {
 }
 
 pub async fn run(s: &mut Suite) -> Result<()> {
-    let lease = s
-        .launch
-        .env
-        .iter()
-        .find(|(k, _)| k == "LEASE_NAME")
-        .map(|(_, v)| v.clone())
-        .context("the chart sets no LEASE_NAME")?;
+    let lease = s.launch.chart_env("LEASE_NAME")?;
     let leases: Api<Lease> = Api::namespaced(s.client.clone(), OPERATOR_NAMESPACE);
     s.start_operator("sector-operator-e2e-1").await?;
     let identities: Vec<String> = s.operators.iter().map(|o| o.identity.clone()).collect();
