@@ -31,6 +31,12 @@ impl Stabilizer {
 
     /// Records `recommendation` at `now` and returns the count to use: the highest
     /// recommendation within `window` (which includes this one).
+    /// The stabilized value as of the last recommendation, without recording one: `None`
+    /// before the first.
+    pub fn peek(&self) -> Option<i32> {
+        self.history.iter().map(|(_, r)| *r).max()
+    }
+
     pub fn stabilize(&mut self, recommendation: i32, now: Instant, window: Duration) -> i32 {
         self.history.push_back((now, recommendation));
         while let Some((at, _)) = self.history.front() {

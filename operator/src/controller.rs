@@ -1,21 +1,25 @@
 //! The reconciler of `SectorUniverse`: a fixed pipeline per reconcile.
 //!
 //! 1. validate the spec (problems → Degraded condition, Warning Event, backoff);
-//! 2. read the universe's credentials (generating missing ones) and its live state from Redis;
-//! 3. decide the bot replicas (autoscaler with a scale-down window);
-//! 4. build every child (pure) and apply it with server-side apply, deleting switched-off ones;
+//! 2. read the universe's credentials from the watch cache (generating missing ones);
+//! 3. build every child (pure) and apply what differs from the cache with server-side apply,
+//!    deleting switched-off ones the cache shows — before any Redis round trip, so a
+//!    universe's objects exist while its Redis is down;
+//! 4. read the live state from Redis, bounded by `REDIS_TIMEOUT_MS` and skipped while a
+//!    universe's Redis is in its retry backoff; correct the bot replicas (autoscaler with a
+//!    scale-down window) from it;
 //! 5. carry the admin fields to the control hash (each change once, one Event each);
 //! 6. write the status (only when it changed; a tick that alone moved at most every
-//!    `STATUS_TICK_REFRESH_SECONDS`) and an Event per phase change.
+//!    `STATUS_TICK_REFRESH_SECONDS`), naming the causes of trouble found in the cache, and an
+//!    Event per phase change.
 //!
 //! Errors requeue with exponential backoff; a healthy universe is revisited every `resync` to
-//! refresh its status and bot count.
+//! refresh its status and bot count. Reconciles wait until every watch cache is listed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, Patch, PatchParams};
@@ -25,8 +29,10 @@ use kube::{Client, Resource, ResourceExt};
 use sector_store::ControlStore;
 use tracing::Instrument;
 
-use crate::apply::{AppliedCache, apply_all};
+use crate::apply::{Applied, AppliedCache, Timing, apply_all};
 use crate::autoscale::{Stabilizer, recommended};
+use crate::cache::{Cache, Writers, WritersSlot};
+use crate::causes::{self, Cause};
 use crate::children::{self, Credentials, Inputs};
 use crate::control::{self, AdminAction};
 use crate::crd::{BotReplicas, Phase, SectorUniverse, SectorUniverseStatus};
@@ -36,12 +42,15 @@ use crate::gateway_api::GatewayApi;
 use crate::live::{self, Connections, Connector, Live};
 use crate::metrics::Metrics;
 use crate::names::Names;
+use crate::names::{Component, UNIVERSE_LABEL};
 use crate::settings::Settings;
 use crate::status::{self, Observation};
 use crate::validate;
 
-/// Requeue while a universe is coming up or its Redis is unreachable.
+/// Requeue while a universe is coming up.
 const SHORT_REQUEUE: Duration = Duration::from_secs(5);
+/// Requeue while the watch caches are being listed.
+const CACHE_WAIT: Duration = Duration::from_secs(1);
 /// Backoff bounds after errors.
 const BACKOFF_MIN: Duration = Duration::from_secs(5);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
@@ -59,6 +68,10 @@ pub struct Context<C: Connector> {
     pub applied: AppliedCache,
     /// Whether HTTPRoutes can exist in the cluster (the runner discovers it at start).
     pub gateway_api: GatewayApi,
+    /// The watched objects (see [`crate::cache`]).
+    pub cache: Mutex<Cache>,
+    /// The cache's writing halves, until the runner (or a test) takes them.
+    pub writers: WritersSlot,
     memory: Mutex<HashMap<String, Memory>>,
 }
 
@@ -69,6 +82,23 @@ struct Memory {
     failures: u32,
     /// The status this replica last wrote.
     written: Option<WrittenStatus>,
+    /// Credentials generated for a Secret the cache does not show yet (uid, credentials): the
+    /// next reconcile must not generate others.
+    generated: Option<(String, Credentials)>,
+    /// The last live state read from the universe's Redis.
+    live: Option<Live>,
+    redis: RedisHealth,
+}
+
+/// How reaching a universe's Redis went lately.
+#[derive(Debug, Default)]
+struct RedisHealth {
+    failures: u32,
+    /// Not tried again before this (unless its StatefulSet became ready since).
+    retry_at: Option<Instant>,
+    last_error: Option<String>,
+    /// Whether its StatefulSet was ready at the last failure.
+    set_ready_at_failure: bool,
 }
 
 /// A status write of this replica: when (paces the tick-only refreshes) and what, for the
@@ -85,6 +115,7 @@ impl<C: Connector> Context<C> {
     pub fn new(client: Client, settings: Settings, connector: C, metrics: Arc<Metrics>) -> Self {
         let reporter =
             Reporter { controller: "sector-operator".into(), instance: Some(settings.pod_name.clone()) };
+        let (cache, writers) = Cache::new();
         Self {
             recorder: Recorder::new(client.clone(), reporter),
             client,
@@ -93,8 +124,30 @@ impl<C: Connector> Context<C> {
             connections: Connections::new(connector),
             applied: AppliedCache::default(),
             gateway_api: GatewayApi::default(),
+            cache: Mutex::new(cache),
+            writers: WritersSlot::new(writers),
             memory: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The readers of the watch caches.
+    pub fn cache(&self) -> Cache {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Takes the cache's writers (once), telling whether HTTPRoutes are watched.
+    pub fn take_writers(&self, http_routes_watched: bool) -> Option<Writers> {
+        if !http_routes_watched {
+            let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *cache = cache.clone().without_http_routes();
+        }
+        self.writers.take()
+    }
+
+    /// Forgets what was remembered about a universe that is gone.
+    pub fn forget(&self, key: &str) {
+        self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+        self.connections.forget(key);
     }
 
     /// The universe with the status this replica last wrote when that is newer than the watch
@@ -179,6 +232,11 @@ async fn reconcile_inner<C: Connector>(
     namespace: &str,
     name: &str,
 ) -> Result<Action, Error> {
+    let cache = ctx.cache();
+    if !cache.ready() {
+        tracing::debug!(unsynced = ?cache.unsynced(), "waiting for the watch caches");
+        return Ok(Action::requeue(CACHE_WAIT));
+    }
     let key = format!("{namespace}/{name}");
     let previous = su.status.as_ref();
     let mut obs = Observation {
@@ -208,58 +266,59 @@ async fn reconcile_inner<C: Connector>(
     };
     let game_json = game_config::game_config_json(&game)?;
 
-    // 2. Credentials and live state.
+    // 2. Credentials.
     let names = Names::new(name);
-    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
-    let existing = secrets.get_opt(&names.secret()).await?;
-    let credentials = Credentials::from_existing_or_generate(existing.as_ref())?;
-    let url = live::redis_url(name, namespace, &ctx.settings.cluster_domain, &credentials.redis_password);
-    let store = ctx.connections.get(&key, &url).await;
-    let live = match &store {
-        Ok(store) => live::observe(store).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    let credentials = credentials(ctx, &cache, su, &key, &names)?;
 
-    // 3. Bot replicas.
-    let configured = su.spec.world.factions();
-    // Before the first snapshot every configured faction and the League are bot-played.
-    let bot_played = live.as_ref().ok().and_then(Live::bot_played).unwrap_or(configured.saturating_add(1));
-    let recommendation = recommended(&su.spec.bots, bot_played);
-    let previous_desired = previous.and_then(|s| s.bot_replicas.as_ref()).map(|b| b.desired);
-    let window = ctx.settings.bot_scale_down_window;
-    let bot_replicas = ctx.memory(&key, |m| {
-        let now = Instant::now();
-        let stabilizer = m.bots.get_or_insert_with(|| match previous_desired {
-            Some(desired) => Stabilizer::starting_at(desired, now),
-            None => Stabilizer::default(),
-        });
-        let stabilized = stabilizer.stabilize(recommendation, now, window);
-        // The spec's bounds win over remembered recommendations (e.g. maxReplicas lowered).
-        stabilized
-            .clamp(su.spec.bots.min_replicas(), su.spec.bots.max_replicas().max(su.spec.bots.min_replicas()))
-    });
-
-    // 4. Children.
-    let inputs = Inputs {
-        universe: su,
-        settings: &ctx.settings,
-        credentials: &credentials,
-        game_config: &game_json,
-        bot_replicas,
+    // 3. Children, with the bot replicas last decided (corrected below from the live state).
+    let remembered = ctx.memory(&key, |m| m.live.clone());
+    let mut bot_played = bot_played_factions(su, remembered.as_ref());
+    let mut bot_replicas = last_bots(ctx, su, &key, bot_played);
+    let build = |bot_replicas: i32| {
+        let inputs = Inputs {
+            universe: su,
+            settings: &ctx.settings,
+            credentials: &credentials,
+            game_config: &game_json,
+            bot_replicas,
+        };
+        let mut wanted = children::build_all(&inputs)?;
+        if !ctx.gateway_api.may_have_routes() {
+            // No Gateway API in the cluster: no route to delete (a route wanted is still
+            // applied, and fails with a clear message).
+            wanted.retain(|c| c.resource.group != children::http_route::GROUP || c.object.is_some());
+        }
+        Ok::<_, Error>((wanted, children::url(&inputs)))
     };
-    let mut wanted = children::build_all(&inputs)?;
-    if !ctx.gateway_api.may_have_routes() {
-        // No Gateway API in the cluster: no route to delete (a route wanted is still applied,
-        // and fails with a clear message).
-        wanted.retain(|c| c.resource.group != children::http_route::GROUP || c.object.is_some());
-    }
-    let applied = apply_all(&ctx.client, namespace, &wanted, &ctx.applied, ctx.settings.reapply).await;
-    if applied.written.iter().any(|w| w.starts_with(children::http_route::KIND)) {
-        ctx.gateway_api.set_served(true);
+    let (wanted, url) = build(bot_replicas)?;
+    let mut applied = apply_children(ctx, &cache, namespace, &wanted).await;
+
+    // 4. Live state.
+    let redis_set_ready = cache
+        .stateful_set(namespace, &names.of(Component::Redis))
+        .and_then(|s| s.status.as_ref().and_then(|st| st.ready_replicas))
+        .is_some_and(|r| r >= 1);
+    let (store, live) = read_live(ctx, &key, name, namespace, &credentials, redis_set_ready).await;
+    if let Ok(state) = &live {
+        ctx.memory(&key, |m| m.live = Some(state.clone()));
+        bot_played = bot_played_factions(su, Some(state));
+        let corrected = decide_bots(ctx, su, &key, bot_played);
+        {
+            if corrected != bot_replicas {
+                bot_replicas = corrected;
+                let (wanted, _) = build(bot_replicas)?;
+                let again = apply_children(ctx, &cache, namespace, &wanted).await;
+                applied.errors = again.errors;
+                applied.not_ready = again.not_ready;
+                applied.bot_replicas = again.bot_replicas;
+                applied.sim_rolled_out = again.sim_rolled_out;
+                applied.written.extend(again.written);
+            }
+        }
     }
     obs.apply_errors = applied.errors.clone();
     obs.not_ready = applied.not_ready.clone();
-    obs.url = Some(children::url(&inputs));
+    obs.url = Some(url);
     obs.bots = Some(BotReplicas {
         desired: bot_replicas,
         current: applied.bot_replicas,
@@ -274,6 +333,7 @@ async fn reconcile_inner<C: Connector>(
         )
         .await;
     }
+    let previous_desired = previous.and_then(|s| s.bot_replicas.as_ref()).map(|b| b.desired);
     if previous_desired.is_some_and(|d| d != bot_replicas) || (previous_desired.is_none() && bot_replicas > 0)
     {
         let note = format!(
@@ -286,10 +346,12 @@ async fn reconcile_inner<C: Connector>(
 
     // 5. Admin fields → control hash.
     let mut live = live;
-    if let (Ok(store), Ok(state)) = (&store, &mut live)
+    if let (Some(store), Ok(state)) = (&store, &mut live)
         && let Some((patch, actions)) = control::sync(&su.spec, &state.control, applied.sim_rolled_out)
     {
-        match store.update_control(&patch).await {
+        let written = tokio::time::timeout(ctx.settings.redis_timeout, store.update_control(&patch)).await;
+        let timed_out = || format!("no answer within {} ms", ctx.settings.redis_timeout.as_millis());
+        match written.map_err(|_| timed_out()).and_then(|r| r.map_err(|e| e.to_string())) {
             Ok(()) => {
                 for action in &actions {
                     record_action(su, ctx, action).await;
@@ -300,19 +362,26 @@ async fn reconcile_inner<C: Connector>(
                 state.control.restart_generation =
                     patch.restart_generation.unwrap_or(state.control.restart_generation);
             }
-            Err(e) => live = Err(format!("writing the control hash: {e}")),
+            Err(e) => {
+                let message = format!("writing the control hash: {e}");
+                redis_failed(ctx, &key, &message, redis_set_ready);
+                live = Err(message);
+            }
         }
     }
     if let Ok(state) = &live {
         obs.restart_unapplied = control::restart_unapplied(&su.spec, &state.control);
         // A run changed since the last status: find out who won the one that ended.
         let previous_run = previous.and_then(|s| s.run.as_deref());
-        if let (Some(before), Some(now), Ok(store)) = (previous_run, state.run(), &store)
+        if let (Some(before), Some(now), Some(store)) = (previous_run, state.run(), &store)
             && before != now
         {
-            match live::last_winner(store, WINNER_SCAN).await {
-                Ok(winner) => obs.new_winner = winner,
-                Err(e) => tracing::debug!(error = %e, "could not read the last winner"),
+            let scan =
+                tokio::time::timeout(ctx.settings.redis_timeout, live::last_winner(store, WINNER_SCAN));
+            match scan.await {
+                Ok(Ok(winner)) => obs.new_winner = winner,
+                Ok(Err(e)) => tracing::debug!(error = %e, "could not read the last winner"),
+                Err(_) => tracing::debug!("reading the last winner timed out"),
             }
         }
         let applied_before = previous.and_then(|s| s.applied_restart_generation).unwrap_or(0);
@@ -323,26 +392,178 @@ async fn reconcile_inner<C: Connector>(
             ctx.event(su, EventType::Normal, "RestartApplied", note).await;
         }
     }
+    let redis_down = live.is_err();
     obs.live = Some(live);
-    if let Some(Err(e)) = &obs.live {
-        // A store that fails is reconnected next time.
-        tracing::debug!(error = %e, "universe redis not readable");
-        ctx.connections.forget(&key);
-    }
 
-    // 6. Status.
+    // 6. Status, with the causes of trouble when something is not ready.
+    if !obs.not_ready.is_empty() || redis_down {
+        obs.causes = universe_causes(&cache, namespace, name);
+    }
     let new = write_status(su, ctx, namespace, name, &obs).await?;
     if !obs.apply_errors.is_empty() {
         let message = obs.apply_errors.join("; ");
         ctx.event(su, EventType::Warning, "ApplyFailed", message.clone()).await;
         return Err(Error::Apply(message));
     }
-    Ok(match new.phase {
-        Some(Phase::Running | Phase::Paused) if obs.not_ready.is_empty() => {
+    let retry_redis =
+        ctx.memory(&key, |m| m.redis.retry_at).map(|at| at.saturating_duration_since(Instant::now()));
+    Ok(match (new.phase, retry_redis) {
+        (_, Some(wait)) if redis_down => {
+            Action::requeue(wait.max(SHORT_REQUEUE).min(ctx.settings.resync.max(SHORT_REQUEUE)))
+        }
+        (Some(Phase::Running | Phase::Paused), _) if obs.not_ready.is_empty() => {
             Action::requeue(ctx.settings.resync)
         }
         _ => Action::requeue(SHORT_REQUEUE),
     })
+}
+
+/// The universe's credentials: from its Secret in the cache, else the ones generated for it a
+/// moment ago (the cache trails the apply that created the Secret), else new ones.
+fn credentials<C: Connector>(
+    ctx: &Context<C>,
+    cache: &Cache,
+    su: &SectorUniverse,
+    key: &str,
+    names: &Names,
+) -> Result<Credentials, Error> {
+    let namespace = su.metadata.namespace.as_deref().unwrap_or_default();
+    let uid = su.metadata.uid.clone().unwrap_or_default();
+    if let Some(secret) = cache.secret(namespace, &names.secret()) {
+        let credentials = Credentials::from_existing_or_generate(Some(&secret))?;
+        ctx.memory(key, |m| m.generated = None);
+        return Ok(credentials);
+    }
+    let remembered =
+        ctx.memory(key, |m| m.generated.as_ref().filter(|(u, _)| *u == uid).map(|(_, c)| c.clone()));
+    match remembered {
+        Some(credentials) => Ok(credentials),
+        None => {
+            let credentials = Credentials::from_existing_or_generate(None)?;
+            ctx.memory(key, |m| m.generated = Some((uid, credentials.clone())));
+            Ok(credentials)
+        }
+    }
+}
+
+/// Registry factions no human holds; before the first snapshot every configured faction and
+/// the League.
+fn bot_played_factions(su: &SectorUniverse, live: Option<&Live>) -> i32 {
+    live.and_then(Live::bot_played).unwrap_or(su.spec.world.factions().saturating_add(1))
+}
+
+/// The bot replicas decided last (without a new recommendation), within the spec's bounds;
+/// before any decision, what the status says or what `bot_played` factions need.
+fn last_bots<C: Connector>(ctx: &Context<C>, su: &SectorUniverse, key: &str, bot_played: i32) -> i32 {
+    let bots = &su.spec.bots;
+    let previous_desired = su.status.as_ref().and_then(|s| s.bot_replicas.as_ref()).map(|b| b.desired);
+    let last = ctx.memory(key, |m| m.bots.as_ref().and_then(Stabilizer::peek)).or(previous_desired);
+    last.unwrap_or_else(|| recommended(bots, bot_played))
+        .clamp(bots.min_replicas(), bots.max_replicas().max(bots.min_replicas()))
+}
+
+/// The bot replicas for `bot_played` factions, after the scale-down window and within the
+/// spec's bounds.
+fn decide_bots<C: Connector>(ctx: &Context<C>, su: &SectorUniverse, key: &str, bot_played: i32) -> i32 {
+    let recommendation = recommended(&su.spec.bots, bot_played);
+    let previous_desired = su.status.as_ref().and_then(|s| s.bot_replicas.as_ref()).map(|b| b.desired);
+    let window = ctx.settings.bot_scale_down_window;
+    ctx.memory(key, |m| {
+        let now = Instant::now();
+        let stabilizer = m.bots.get_or_insert_with(|| match previous_desired {
+            Some(desired) => Stabilizer::starting_at(desired, now),
+            None => Stabilizer::default(),
+        });
+        let stabilized = stabilizer.stabilize(recommendation, now, window);
+        // The spec's bounds win over remembered recommendations (e.g. maxReplicas lowered).
+        stabilized
+            .clamp(su.spec.bots.min_replicas(), su.spec.bots.max_replicas().max(su.spec.bots.min_replicas()))
+    })
+}
+
+async fn apply_children<C: Connector>(
+    ctx: &Context<C>,
+    cache: &Cache,
+    namespace: &str,
+    wanted: &[children::Child],
+) -> Applied {
+    let timing = Timing { reapply: ctx.settings.reapply, cache_lag: ctx.settings.cache_lag };
+    let applied = apply_all(&ctx.client, namespace, wanted, cache, &ctx.applied, timing).await;
+    if applied.written.iter().any(|w| w.starts_with(children::http_route::KIND)) {
+        ctx.gateway_api.set_served(true);
+    }
+    applied
+}
+
+/// Reads the universe's live state, at most `REDIS_TIMEOUT_MS`; while its Redis is in its
+/// retry backoff, answers the last error without trying (unless its StatefulSet became ready
+/// since, which is worth a try at once).
+async fn read_live<C: Connector>(
+    ctx: &Context<C>,
+    key: &str,
+    name: &str,
+    namespace: &str,
+    credentials: &Credentials,
+    redis_set_ready: bool,
+) -> (Option<C::Store>, Result<Live, String>) {
+    let backing_off = ctx.memory(key, |m| {
+        let waiting = m.redis.retry_at.is_some_and(|at| at > Instant::now());
+        let news = redis_set_ready && !m.redis.set_ready_at_failure;
+        (waiting && !news).then(|| m.redis.last_error.clone().unwrap_or_default())
+    });
+    if let Some(error) = backing_off {
+        return (None, Err(error));
+    }
+    let url = live::redis_url(name, namespace, &ctx.settings.cluster_domain, &credentials.redis_password);
+    let address = live::redis_address(name, namespace, &ctx.settings.cluster_domain);
+    let timeout = ctx.settings.redis_timeout;
+    let attempt = async {
+        let store = ctx.connections.get(key, &url).await.map_err(|e| e.to_string())?;
+        let state = live::observe(&store).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((store, state))
+    };
+    let outcome = match tokio::time::timeout(timeout, attempt).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    };
+    match outcome {
+        Ok((store, state)) => {
+            ctx.memory(key, |m| m.redis = RedisHealth::default());
+            (Some(store), Ok(state))
+        }
+        Err(e) => {
+            let message = format!("cannot reach Redis at {address}: {e}");
+            tracing::debug!(error = %message, "universe redis not readable");
+            redis_failed(ctx, key, &message, redis_set_ready);
+            (None, Err(message))
+        }
+    }
+}
+
+/// Records a failure to reach a universe's Redis: its store is reopened next time, after a
+/// backoff of 5 s, 10 s, 20 s … up to `REDIS_RETRY_MAX_SECONDS`.
+fn redis_failed<C: Connector>(ctx: &Context<C>, key: &str, message: &str, redis_set_ready: bool) {
+    ctx.connections.forget(key);
+    let max = ctx.settings.redis_retry_max;
+    ctx.memory(key, |m| {
+        m.redis.failures = m.redis.failures.saturating_add(1);
+        m.redis.retry_at = Some(Instant::now() + backoff(m.redis.failures).min(max));
+        m.redis.last_error = Some(message.to_owned());
+        m.redis.set_ready_at_failure = redis_set_ready;
+    });
+}
+
+/// The causes of trouble among the universe's pods and volume claims, from the cache.
+fn universe_causes(cache: &Cache, namespace: &str, name: &str) -> Vec<Cause> {
+    let ours = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        meta.namespace.as_deref() == Some(namespace)
+            && meta.labels.as_ref().and_then(|l| l.get(UNIVERSE_LABEL)).map(String::as_str) == Some(name)
+    };
+    let pods = cache.pods.state_filter(|p| ours(&p.metadata));
+    let claims = cache.claims.state_filter(|c| ours(&c.metadata));
+    let classes = if claims.is_empty() { Vec::new() } else { cache.storage_classes.state() };
+    let classes: Vec<_> = classes.iter().map(AsRef::as_ref).collect();
+    causes::causes(pods.iter().map(AsRef::as_ref), claims.iter().map(AsRef::as_ref), &classes)
 }
 
 async fn record_action<C: Connector>(su: &SectorUniverse, ctx: &Context<C>, action: &AdminAction) {
@@ -366,14 +587,14 @@ async fn write_status<C: Connector>(
         status::Change::None => return Ok(new),
         // Writing every tick would cost a write per universe per resync for nothing but a
         // number; with no write remembered (a new leader), refresh once.
-        status::Change::TickOnly
+        status::Change::Minor
             if ctx
                 .memory(&key, |m| m.written.as_ref().map(|w| w.at))
                 .is_some_and(|at| at.elapsed() < ctx.settings.status_tick_refresh) =>
         {
             return Ok(new);
         }
-        status::Change::TickOnly | status::Change::Other => {}
+        status::Change::Minor | status::Change::Other => {}
     }
     let api: Api<SectorUniverse> = Api::namespaced(ctx.client.clone(), namespace);
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await?;

@@ -3,6 +3,8 @@
 pub mod api_policy;
 pub mod apply;
 pub mod autoscale;
+pub mod cache;
+pub mod causes;
 pub mod children;
 pub mod control;
 pub mod controller;

@@ -61,6 +61,15 @@ pub fn redis_url(name: &str, namespace: &str, cluster_domain: &str, password: &s
     )
 }
 
+/// `host:port` of a universe's Redis (for messages: the URL carries the password).
+pub fn redis_address(name: &str, namespace: &str, cluster_domain: &str) -> String {
+    format!(
+        "{}.{namespace}.svc.{cluster_domain}:{}",
+        crate::names::Names::new(name).of(crate::names::Component::Redis),
+        crate::names::REDIS_PORT
+    )
+}
+
 /// Stores idle this long are closed (their universe was probably deleted).
 const IDLE_CLOSE: Duration = Duration::from_secs(600);
 /// Most stores kept open: each Redis store holds two connections, so with many universes the

@@ -9,20 +9,18 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt};
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use futures::{Stream, StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::reflector::{self, ObjectRef, store::Writer};
 use kube::runtime::{Predicate, PredicateConfig, WatchStreamExt, predicates, watcher};
 use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use crate::apply::AppliedCache;
+use crate::cache::{Trim, Writers};
 use crate::children::http_route;
 use crate::controller::{Context, error_policy, reconcile};
 use crate::crd::SectorUniverse;
@@ -59,26 +57,76 @@ pub async fn run<C: Connector>(
 
     let owned = watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={FIELD_MANAGER}"));
     // The store sees every event (reconciles read the newest object from it); only the
-    // triggers are filtered.
+    // triggers are filtered. A deleted universe's memory goes with it.
     let (reader, writer) = reflector::store();
+    let forget = ctx.clone();
     let events = watcher(universes, watcher::Config::default().any_semantic())
         .default_backoff()
         .reflect(writer)
+        .inspect_ok(move |event| {
+            if let watcher::Event::Delete(su) = event {
+                forget.forget(&format!("{}/{}", su.namespace().unwrap_or_default(), su.name_any()));
+            }
+        })
         .applied_objects();
+    let routes_served = discover_http_routes(&ctx).await;
+    let Some(writers) = ctx.take_writers(routes_served) else {
+        panic!("the operator's watch caches are started once per process");
+    };
+    let Writers {
+        secrets,
+        config_maps,
+        services,
+        service_accounts,
+        stateful_sets,
+        deployments,
+        network_policies,
+        ingresses,
+        pod_disruption_budgets,
+        roles,
+        role_bindings,
+        pods,
+        claims,
+        storage_classes,
+        http_routes,
+    } = writers;
     let controller = Controller::for_stream(triggers(events), reader)
         .with_config(controller::Config::default().concurrency(ctx.settings.concurrency));
-    let controller = owns::<Secret, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<ConfigMap, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<Service, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<StatefulSet, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<Deployment, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<NetworkPolicy, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<Ingress, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<PodDisruptionBudget, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<ServiceAccount, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<Role, C>(controller, &ctx, ns, &owned);
-    let controller = owns::<RoleBinding, C>(controller, &ctx, ns, &owned);
-    let controller = owns_http_routes(controller, &ctx, ns, &owned).await;
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, secrets);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, config_maps);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, services);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, stateful_sets);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, deployments);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, network_policies);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, ingresses);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, pod_disruption_budgets);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, service_accounts);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, roles);
+    let controller = owns(controller, &ctx, api(&client, ns), &owned, role_bindings);
+    // Pods, claims and storage classes only feed the cache (the causes in the status): their
+    // workload's status changes trigger the reconcile, and a universe that is not ready is
+    // revisited every few seconds.
+    let controller = cached_only(controller, &ctx, api::<Pod>(&client, ns), &owned, pods);
+    let controller = cached_only(controller, &ctx, api::<PersistentVolumeClaim>(&client, ns), &owned, claims);
+    let controller = cached_only(
+        controller,
+        &ctx,
+        Api::<StorageClass>::all(client.clone()),
+        &watcher::Config::default(),
+        storage_classes,
+    );
+    let controller = if routes_served {
+        let resource = http_route::resource();
+        let routes: Api<DynamicObject> = match ns {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+            None => Api::all_with(client.clone(), &resource),
+        };
+        let stream = cached_stream(&ctx, routes, &owned, http_routes, resource.kind.clone());
+        controller.watches_stream_with(stream, child_mapper, resource)
+    } else {
+        controller
+    };
+    tokio::spawn(report_cache_sync(ctx.clone()));
     controller
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
@@ -92,6 +140,124 @@ pub async fn run<C: Connector>(
     Ok(())
 }
 
+/// Logs once every watch cache is listed, or which are not after a while (missing RBAC for a
+/// kind keeps the operator from reconciling anything, so say so).
+async fn report_cache_sync<C: Connector>(ctx: Arc<Context<C>>) {
+    let started = std::time::Instant::now();
+    let mut warned = false;
+    loop {
+        let cache = ctx.cache();
+        if cache.ready() {
+            tracing::info!(
+                objects = cache.len(),
+                took_ms = started.elapsed().as_millis() as u64,
+                "watch caches listed"
+            );
+            return;
+        }
+        if !warned && started.elapsed() > std::time::Duration::from_secs(30) {
+            tracing::warn!(
+                unsynced = ?cache.unsynced(),
+                "watch caches still not listed after 30 s: no universe is reconciled until they are (RBAC for these kinds?)"
+            );
+            warned = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A watch feeding a cache store: trimmed objects, deletions forgotten by the apply memory
+/// (so a deleted child is applied again at once), errors logged.
+fn cached_stream<K, C: Connector>(
+    ctx: &Arc<Context<C>>,
+    api: Api<K>,
+    config: &watcher::Config,
+    writer: Writer<K>,
+    kind: String,
+) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static
+where
+    K: Resource + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone + Send + Sync,
+{
+    let ctx = ctx.clone();
+    watcher(api, config.clone())
+        .default_backoff()
+        .modify(Trim::trim)
+        .reflect(writer)
+        .inspect(move |event| match event {
+            Ok(watcher::Event::Delete(child)) => {
+                let namespace = child.namespace().unwrap_or_default();
+                ctx.applied.invalidate(&AppliedCache::key(&namespace, &kind, &child.name_any()));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(kind = %kind, error = %e, "watch failed; retrying"),
+        })
+        .touched_objects()
+}
+
+/// Watches a child kind into the cache: a change or deletion of a child reconciles its universe.
+fn owns<K, C: Connector>(
+    controller: Controller<SectorUniverse>,
+    ctx: &Arc<Context<C>>,
+    api: Api<K>,
+    config: &watcher::Config,
+    writer: Writer<K>,
+) -> Controller<SectorUniverse>
+where
+    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    controller
+        .watches_stream(cached_stream(ctx, api, config, writer, K::kind(&()).into_owned()), child_mapper::<K>)
+}
+
+/// Watches a kind into the cache only.
+fn cached_only<K, C: Connector>(
+    controller: Controller<SectorUniverse>,
+    ctx: &Arc<Context<C>>,
+    api: Api<K>,
+    config: &watcher::Config,
+    writer: Writer<K>,
+) -> Controller<SectorUniverse>
+where
+    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let kind = K::kind(&()).into_owned();
+    controller.watches_stream(cached_stream(ctx, api, config, writer, kind), |_: K| std::iter::empty())
+}
+
+/// Whether the cluster serves Gateway API, so HTTPRoutes can be watched: without its CRDs a
+/// watch would fail forever. (Installing Gateway API later takes an operator restart to watch
+/// routes; they are still applied and re-applied every `REAPPLY_SECONDS` meanwhile.)
+async fn discover_http_routes<C: Connector>(ctx: &Arc<Context<C>>) -> bool {
+    match ctx.gateway_api.discover(&ctx.client).await {
+        Ok(true) => {
+            tracing::info!("Gateway API served: watching HTTPRoutes");
+            true
+        }
+        Ok(false) => {
+            tracing::info!(
+                "Gateway API not installed: HTTPRoutes are not watched (ingress.gateway needs it)"
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the API groups: HTTPRoutes are not watched");
+            false
+        }
+    }
+}
+
+/// Maps a child's event to its owning universe.
+fn child_mapper<K: Resource>(child: K) -> Vec<ObjectRef<SectorUniverse>> {
+    let namespace = child.namespace().unwrap_or_default();
+    child
+        .owner_references()
+        .iter()
+        .filter(|o| o.kind == "SectorUniverse" && o.api_version.starts_with("sector.dev/"))
+        .map(|o| ObjectRef::new(&o.name).within(&namespace))
+        .collect()
+}
+
 /// The universe events worth a reconcile: a new generation (spec change) or a deletion starting.
 /// Status writes and other metadata changes pass by (the operator uses no labels, annotations
 /// or finalizers of its universes).
@@ -101,78 +267,6 @@ where
 {
     let deleting = |su: &SectorUniverse| Some(u64::from(su.metadata.deletion_timestamp.is_some()));
     events.predicate_filter(predicates::generation.combine(deleting), PredicateConfig::default())
-}
-
-/// Watches HTTPRoutes like the other children, if the cluster serves Gateway API: without its
-/// CRDs a watch would fail forever. (Installing Gateway API later takes an operator restart to
-/// watch routes; they are still applied and re-applied every `REAPPLY_SECONDS` meanwhile.)
-async fn owns_http_routes<C: Connector>(
-    controller: Controller<SectorUniverse>,
-    ctx: &Arc<Context<C>>,
-    ns: Option<&str>,
-    config: &watcher::Config,
-) -> Controller<SectorUniverse> {
-    match ctx.gateway_api.discover(&ctx.client).await {
-        Ok(true) => {
-            tracing::info!("Gateway API served: watching HTTPRoutes");
-            let resource = http_route::resource();
-            let api: Api<DynamicObject> = match ns {
-                Some(ns) => Api::namespaced_with(ctx.client.clone(), ns, &resource),
-                None => Api::all_with(ctx.client.clone(), &resource),
-            };
-            let mapper = child_mapper::<DynamicObject, C>(ctx, resource.kind.clone());
-            controller.watches_with(api, resource, config.clone(), mapper)
-        }
-        Ok(false) => {
-            tracing::info!(
-                "Gateway API not installed: HTTPRoutes are not watched (ingress.gateway needs it)"
-            );
-            controller
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot list the API groups: HTTPRoutes are not watched");
-            controller
-        }
-    }
-}
-
-/// Watches a child kind: a change or deletion of a child makes the operator forget what it
-/// applied there (so it is applied again) and reconciles the owning universe.
-fn owns<K, C: Connector>(
-    controller: Controller<SectorUniverse>,
-    ctx: &Arc<Context<C>>,
-    ns: Option<&str>,
-    config: &watcher::Config,
-) -> Controller<SectorUniverse>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
-{
-    let mapper = child_mapper::<K, C>(ctx, K::kind(&()).into_owned());
-    controller.watches(api::<K>(&ctx.client, ns), config.clone(), mapper)
-}
-
-/// Maps a child's event to its universe, forgetting what was applied to the child.
-fn child_mapper<K: Resource, C: Connector>(
-    ctx: &Arc<Context<C>>,
-    kind: String,
-) -> impl Fn(K) -> Vec<ObjectRef<SectorUniverse>> + Send + Sync + 'static {
-    let ctx = ctx.clone();
-    move |child: K| {
-        let namespace = child.namespace().unwrap_or_default();
-        ctx.applied.invalidate(&AppliedCache::key(&namespace, &kind, &child.name_any()));
-        child
-            .owner_references()
-            .iter()
-            .filter(|o| o.kind == "SectorUniverse" && o.api_version.starts_with("sector.dev/"))
-            .map(|o| ObjectRef::new(&o.name).within(&namespace))
-            .collect()
-    }
 }
 
 #[cfg(test)]

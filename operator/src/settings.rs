@@ -52,6 +52,16 @@ pub struct Settings {
     /// `MANAGE_CRD`: apply the operator's own SectorUniverse CRD at start (server-side apply,
     /// so an upgraded operator upgrades its CRD) and wait until it is Established.
     pub manage_crd: bool,
+    /// `REDIS_TIMEOUT_MS`: the longest a reconcile waits on a universe's Redis (name lookup,
+    /// connect and reads together), so one unreachable Redis cannot hold a reconcile slot.
+    pub redis_timeout: Duration,
+    /// `REDIS_RETRY_MAX_SECONDS`: while a universe's Redis stays unreachable it is tried again
+    /// after 5 s, 10 s, 20 s … up to this (sooner when its StatefulSet becomes ready).
+    pub redis_retry_max: Duration,
+    /// How long a child just applied may be missing from the watch cache before the operator
+    /// believes the cache (not an env var: watch events trail writes by well under this; tests
+    /// with a cache they fill themselves set it to zero).
+    pub cache_lag: Duration,
 }
 
 impl Default for Settings {
@@ -73,6 +83,9 @@ impl Default for Settings {
             concurrency: 8,
             status_tick_refresh: Duration::from_secs(300),
             manage_crd: true,
+            redis_timeout: Duration::from_millis(1500),
+            redis_retry_max: Duration::from_secs(60),
+            cache_lag: Duration::from_secs(15),
         }
     }
 }
@@ -133,6 +146,12 @@ impl Settings {
         }
         if let Some(n) = number("RECONCILE_CONCURRENCY", 1)? {
             s.concurrency = u16::try_from(n).unwrap_or(u16::MAX);
+        }
+        if let Some(ms) = number("REDIS_TIMEOUT_MS", 50)? {
+            s.redis_timeout = Duration::from_millis(ms);
+        }
+        if let Some(secs) = number("REDIS_RETRY_MAX_SECONDS", 1)? {
+            s.redis_retry_max = Duration::from_secs(secs);
         }
         if let Some(secs) = number("STATUS_TICK_REFRESH_SECONDS", 0)? {
             s.status_tick_refresh = Duration::from_secs(secs);

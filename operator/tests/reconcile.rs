@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use common::*;
 use kube::api::DeleteParams;
+use kube::runtime::controller::Action;
 use sector_operator::crd::Phase;
 use sector_operator::status::{self, DEGRADED, PAUSED, READY, REDIS_READY};
 use sector_store::{ClaimStore, ControlStore, SimPhase, SimStatus};
@@ -460,15 +461,28 @@ async fn unreachable_redis_is_pending_first_then_degraded() {
     h.reconcile("blue").await.expect("children still applied");
     let status = h.get("blue").await.status.expect("status");
     assert_eq!(status.phase, Some(Phase::Pending));
-    assert_eq!(status::condition_status(&status, REDIS_READY), Some("False"));
+    let redis = status::condition(&status, REDIS_READY).expect("RedisReady");
+    assert_eq!(redis.status, "False");
+    assert!(
+        redis.message.contains("blue-redis.games.svc.cluster.local:6379"),
+        "names the address: {}",
+        redis.message
+    );
+    assert!(!redis.message.contains("redis://"), "never the URL with its password: {}", redis.message);
 
     h.redis.restart().expect("redis back");
+    // Within its retry backoff Redis is not tried again...
+    let action = h.reconcile("blue").await.expect("reconcile");
+    assert_eq!(h.get("blue").await.status.and_then(|s| s.phase), Some(Phase::Pending));
+    assert_eq!(action, Action::requeue(std::time::Duration::from_secs(5)), "the first retry is 5 s later");
+    // ...unless its StatefulSet became ready since: then at once.
     h.sim_reports_on_fresh_store(SimStatus {
         run: Some("1".into()),
         phase: Some(SimPhase::Running),
         ..SimStatus::default()
     })
     .await;
+    h.roll_out().await;
     h.reconcile("blue").await.expect("reconcile");
     assert_eq!(h.get("blue").await.status.and_then(|s| s.phase), Some(Phase::Running));
 
@@ -583,4 +597,100 @@ async fn without_gateway_api_nothing_fails_until_a_route_is_wanted() {
     );
     let status = h.get("blue").await.status.expect("status");
     assert_eq!(status.phase, Some(Phase::Degraded));
+}
+
+#[tokio::test]
+async fn a_settled_universe_costs_no_request_and_child_status_updates_are_not_reapplied() {
+    let (client, requests) = counting_fake_client().await;
+    let h = harness_on(settings(), client).await;
+    h.create("blue", json!({})).await;
+    h.reconcile("blue").await.expect("first reconcile");
+    assert!(requests.patches.load(std::sync::atomic::Ordering::SeqCst) >= 14, "every child applied once");
+    h.sim_reports(SimStatus {
+        run: Some("1".into()),
+        phase: Some(SimPhase::Running),
+        ..SimStatus::default()
+    })
+    .await;
+    // Pods become ready: only the workloads' status moves.
+    h.roll_out().await;
+    let before = requests.total();
+    h.reconcile("blue").await.expect("reconcile");
+    h.reconcile("blue").await.expect("reconcile");
+    assert_eq!(
+        requests.total(),
+        before,
+        "no GET, apply or delete of a child: readiness comes from the cache"
+    );
+    let status = h.get("blue").await.status.expect("status");
+    assert_eq!(status.phase, Some(Phase::Running));
+    assert_eq!(status::condition_status(&status, READY), Some("True"), "readiness read from the cache");
+
+    // Someone edits a child: it is applied again (and only it).
+    h.client_patch_deployment_replicas("blue-api", 5).await;
+    let before = requests.total();
+    h.reconcile("blue").await.expect("reconcile");
+    assert_eq!(requests.total(), before + 1, "the changed child is repaired, nothing else is sent");
+    assert_eq!(h.children().await["Deployment/blue-api"]["spec"]["replicas"], 1);
+
+    // A deleted child is recreated.
+    let services: kube::Api<k8s_openapi::api::core::v1::Service> =
+        kube::Api::namespaced(h.client.clone(), NS);
+    services.delete("blue-frontend", &DeleteParams::default()).await.expect("delete");
+    h.reconcile("blue").await.expect("reconcile");
+    assert!(h.children().await.contains_key("Service/blue-frontend"));
+}
+
+#[tokio::test]
+async fn credentials_generated_once_even_before_the_cache_shows_the_secret() {
+    let mut settings = settings();
+    settings.cache_lag = std::time::Duration::from_secs(60);
+    let h = harness_with(settings).await;
+    h.sync_cache().await;
+    let su = h.create("blue", json!({})).await;
+    // Two reconciles before any watch event: the Secret is not in the cache yet.
+    sector_operator::controller::reconcile(std::sync::Arc::new(su.clone()), h.ctx.clone()).await.ok();
+    let first = h.children().await["Secret/blue-credentials"]["data"].clone();
+    sector_operator::controller::reconcile(std::sync::Arc::new(h.get("blue").await), h.ctx.clone())
+        .await
+        .ok();
+    assert_eq!(
+        h.children().await["Secret/blue-credentials"]["data"],
+        first,
+        "the same passwords, not new ones"
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_reconciled_before_the_watch_caches_are_listed() {
+    let h = harness_with(settings()).await;
+    let su = h.create("blue", json!({})).await;
+    // Not synced: a reconcile now could not tell an existing Secret from a missing one.
+    let action =
+        sector_operator::controller::reconcile(std::sync::Arc::new(su), h.ctx.clone()).await.expect("waits");
+    assert_eq!(action, Action::requeue(std::time::Duration::from_secs(1)));
+    assert!(h.children().await.is_empty(), "nothing applied");
+}
+
+#[tokio::test]
+async fn a_pending_volume_claim_is_named_in_the_status() {
+    let mut h = harness().await;
+    h.create("blue", json!({"redis": {"storage": {"size": "1Gi"}}})).await;
+    let claims: kube::Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
+        kube::Api::namespaced(h.client.clone(), NS);
+    let claim: k8s_openapi::api::core::v1::PersistentVolumeClaim = serde_json::from_value(json!({
+        "metadata": {"name": "data-blue-redis-0", "namespace": NS,
+                     "labels": {"sector.dev/universe": "blue", "app.kubernetes.io/managed-by": "sector-operator"}},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        "status": {"phase": "Pending"},
+    }))
+    .expect("claim");
+    claims.create(&Default::default(), &claim).await.expect("create claim");
+    h.redis.stop();
+    h.reconcile("blue").await.expect("reconcile");
+    let status = h.get("blue").await.status.expect("status");
+    let ready = status::condition(&status, READY).expect("Ready");
+    assert_eq!(ready.reason, "VolumePending", "{}", ready.message);
+    assert!(ready.message.contains("no default StorageClass"), "{}", ready.message);
+    assert!(status.message.unwrap_or_default().contains("data-blue-redis-0"));
 }

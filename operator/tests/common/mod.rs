@@ -4,18 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::events::v1::Event as K8sEvent;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use kube::runtime::controller::Action;
+use kube::runtime::reflector::store::Writer;
 use kube::{Client, Resource};
+use sector_operator::apply::AppliedCache;
+use sector_operator::cache::{self, Trim, Writers};
+use sector_operator::children::http_route;
 use sector_operator::controller::{Context, reconcile};
 use sector_operator::crd::SectorUniverse;
 use sector_operator::error::Error;
@@ -24,6 +30,7 @@ use sector_operator::metrics::Metrics;
 use sector_operator::settings::Settings;
 use sector_store::testing::RedisServer;
 use sector_store::{Commit, CommitStore, Keys, LeaseStore, RedisStore, SimStatus, StoreResult};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub const NS: &str = "games";
@@ -45,6 +52,10 @@ impl Connector for TestRedis {
 pub struct Harness {
     pub client: Client,
     pub ctx: Arc<Context<TestRedis>>,
+    /// The watch caches' writers, filled from the in-memory API before each reconcile (as the
+    /// watches would have by then).
+    writers: tokio::sync::Mutex<Writers>,
+    routes_served: bool,
     pub redis: RedisServer,
     /// The test's own connection, playing the simulation's part.
     pub store: RedisStore,
@@ -55,8 +66,62 @@ pub fn settings() -> Settings {
         default_image: "sector:test".into(),
         pod_name: "operator-0".into(),
         bot_scale_down_window: Duration::ZERO,
+        // The harness fills the caches before every reconcile: nothing trails.
+        cache_lag: Duration::ZERO,
         ..Settings::default()
     }
+}
+
+/// Requests the operator sent for children (objects named `<universe>-…`; the tests' universe
+/// names have no dash, so their own GETs of universes are not counted).
+#[derive(Debug, Default)]
+pub struct ChildRequests {
+    pub gets: AtomicUsize,
+    pub patches: AtomicUsize,
+    pub deletes: AtomicUsize,
+}
+
+impl ChildRequests {
+    pub fn total(&self) -> usize {
+        self.gets.load(Ordering::SeqCst)
+            + self.patches.load(Ordering::SeqCst)
+            + self.deletes.load(Ordering::SeqCst)
+    }
+}
+
+/// The in-memory API, counting the requests sent for children.
+pub async fn counting_fake_client() -> (Client, Arc<ChildRequests>) {
+    let counts = Arc::new(ChildRequests::default());
+    let (gets, patches, deletes) = (counts.clone(), counts.clone(), counts.clone());
+    let funcs = kube_fake_client::interceptor::Funcs::new()
+        .get(move |c| {
+            if c.name.contains('-') {
+                gets.gets.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(None)
+        })
+        .patch(move |c| {
+            if c.name.contains('-') {
+                patches.patches.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(None)
+        })
+        .delete(move |c| {
+            if c.name.contains('-') {
+                deletes.deletes.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(None)
+        });
+    let client = kube_fake_client::ClientBuilder::new()
+        .with_resource::<SectorUniverse>()
+        .with_status_subresource::<SectorUniverse>()
+        .with_status_subresource::<Deployment>()
+        .with_status_subresource::<StatefulSet>()
+        .with_interceptor_funcs(funcs)
+        .build()
+        .await
+        .expect("fake client");
+    (client, counts)
 }
 
 pub async fn fake_client() -> Client {
@@ -112,7 +177,33 @@ pub async fn harness_on(settings: Settings, client: Client) -> Harness {
     let store = redis.store(Keys::default()).await.expect("connect to test redis");
     let connector = TestRedis { url: redis.url() };
     let ctx = Arc::new(Context::new(client.clone(), settings, connector, Arc::new(Metrics::new())));
-    Harness { client, ctx, redis, store }
+    let routes: Api<HTTPRoute> = Api::namespaced(client.clone(), NS);
+    let routes_served = routes.list(&ListParams::default()).await.is_ok();
+    let writers = ctx.take_writers(routes_served).expect("writers are taken once");
+    Harness { client, ctx, writers: tokio::sync::Mutex::new(writers), routes_served, redis, store }
+}
+
+/// Lists a kind into its cache store; objects gone since the last list are forgotten by the
+/// apply memory, as the watch's delete events make them.
+async fn sync_kind<K>(ctx: &Context<TestRedis>, api: Api<K>, writer: &mut Writer<K>, kind: &str)
+where
+    K: Resource + Trim + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    let objects = api.list(&ListParams::default()).await.expect("list for the cache").items;
+    let id =
+        |o: &K| (o.meta().namespace.clone().unwrap_or_default(), o.meta().name.clone().unwrap_or_default());
+    let now: std::collections::BTreeSet<_> = objects.iter().map(id).collect();
+    for gone in writer.as_reader().state().iter().map(|o| id(o)).filter(|o| !now.contains(o)) {
+        ctx.applied.invalidate(&AppliedCache::key(&gone.0, kind, &gone.1));
+    }
+    cache::fill(writer, objects);
+}
+
+macro_rules! sync {
+    ($h:expr, $w:expr, $($field:ident: $kind:ty),*) => {
+        $(sync_kind::<$kind>(&$h.ctx, Api::all($h.client.clone()), &mut $w.$field, <$kind as k8s_openapi::Resource>::KIND).await;)*
+    };
 }
 
 impl Harness {
@@ -144,9 +235,25 @@ impl Harness {
         self.universes().get(name).await.expect("universe exists")
     }
 
-    /// One reconcile of the universe as stored now.
+    /// One reconcile of the universe as stored now, with the watch caches up to date.
     pub async fn reconcile(&self, name: &str) -> Result<Action, Error> {
+        self.sync_cache().await;
         reconcile(Arc::new(self.get(name).await), self.ctx.clone()).await
+    }
+
+    /// Brings the watch caches up to date with the in-memory API.
+    pub async fn sync_cache(&self) {
+        let mut w = self.writers.lock().await;
+        sync!(self, w,
+            secrets: Secret, config_maps: ConfigMap, services: Service, service_accounts: ServiceAccount,
+            stateful_sets: StatefulSet, deployments: Deployment, network_policies: NetworkPolicy,
+            ingresses: Ingress, pod_disruption_budgets: PodDisruptionBudget, roles: Role,
+            role_bindings: RoleBinding, pods: Pod, claims: PersistentVolumeClaim, storage_classes: StorageClass);
+        if self.routes_served {
+            let resource = http_route::resource();
+            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
+            sync_kind(&self.ctx, api, &mut w.http_routes, http_route::KIND).await;
+        }
     }
 
     /// Every object the operator manages in the namespace, keyed `Kind/name`, without the
@@ -207,6 +314,16 @@ impl Harness {
             let name = s.metadata.name.clone().unwrap_or_default();
             sets.patch_status(&name, &PatchParams::default(), &Patch::Merge(status)).await.expect("status");
         }
+    }
+
+    /// Someone else (e.g. `kubectl scale`) changes a Deployment's replicas.
+    pub async fn client_patch_deployment_replicas(&self, name: &str, replicas: i32) {
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), NS);
+        let params = PatchParams { field_manager: Some("kubectl".into()), ..PatchParams::default() };
+        deployments
+            .patch(name, &params, &Patch::Merge(json!({"spec": {"replicas": replicas}})))
+            .await
+            .expect("patch deployment");
     }
 
     /// Events recorded for the universe: (reason, note).
