@@ -1,7 +1,8 @@
 //! The status of a universe from what one reconcile observed. Pure: conditions keep their
 //! `lastTransitionTime` while their status does not change, so an unchanged universe yields an
-//! identical status (and no write). [`change`] tells a status where only the tick moved from
-//! one with news, so the reconciler can refresh the tick at a slower pace.
+//! identical status (and no write). [`change`] tells a status where only the tick (or the
+//! wording of a lasting Redis failure) moved from one with news, so the reconciler can refresh
+//! those at a slower pace.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use sector_store::SimPhase;
@@ -35,6 +36,8 @@ pub struct Observation {
     /// A restart asked in the spec that the simulation has not applied yet.
     pub restart_unapplied: bool,
     pub spec_paused: bool,
+    /// Why workloads are not ready, most fundamental first (pods, volume claims).
+    pub causes: Vec<crate::causes::Cause>,
 }
 
 /// The new status.
@@ -116,12 +119,14 @@ pub fn build(previous: Option<&SectorUniverseStatus>, obs: &Observation, now: &T
         (Phase::Degraded, format!("children could not be applied: {message}"))
     } else if let Some(Err(e)) = &obs.live {
         let first_start = prev.run.is_none();
+        // What keeps Redis down, when the cluster says (a volume, a pod): the admin's lead.
+        let why = obs.causes.first().map(|c| format!(" ({})", c.message)).unwrap_or_default();
         if first_start {
             set(DEGRADED, false, "Starting", "waiting for Redis to come up".into());
-            (Phase::Pending, format!("waiting for Redis: {e}"))
+            (Phase::Pending, format!("waiting for Redis: {e}{why}"))
         } else {
-            set(DEGRADED, true, "RedisUnreachable", e.clone());
-            (Phase::Degraded, format!("Redis is unreachable: {e}"))
+            set(DEGRADED, true, "RedisUnreachable", format!("{e}{why}"));
+            (Phase::Degraded, format!("Redis is unreachable: {e}{why}"))
         }
     } else {
         set(DEGRADED, false, "AsExpected", "every child is applied".into());
@@ -136,17 +141,25 @@ pub fn build(previous: Option<&SectorUniverseStatus>, obs: &Observation, now: &T
         }
     };
 
-    // Ready: the game is up for players.
+    // Ready: the game is up for players. When workloads are not, the causes found in the
+    // cluster come first (the reason of the most fundamental one).
     let ready_message = if obs.not_ready.is_empty() {
         None
     } else {
-        Some(format!("not ready yet: {}", obs.not_ready.join(", ")))
+        let waiting = format!("not ready yet: {}", obs.not_ready.join(", "));
+        Some(match obs.causes.first() {
+            None => ("WorkloadsNotReady", waiting),
+            Some(first) => {
+                let causes: Vec<&str> = obs.causes.iter().map(|c| c.message.as_str()).collect();
+                (first.reason.as_str(), format!("{}; {waiting}", causes.join("; ")))
+            }
+        })
     };
     match (phase, ready_message) {
         (Phase::Running | Phase::Paused, None) => {
             set(READY, true, "Ready", "every workload is ready and the simulation runs".into())
         }
-        (_, Some(m)) => set(READY, false, "WorkloadsNotReady", m),
+        (_, Some((reason, m))) => set(READY, false, reason, m),
         (p, None) => set(READY, false, p.as_str(), message.clone()),
     }
 
@@ -205,9 +218,11 @@ pub fn condition_status<'a>(status: &'a SectorUniverseStatus, kind: &str) -> Opt
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     None,
-    /// Only `tick` moved: the simulation advancing is not news worth a write per reconcile.
-    TickOnly,
-    /// Anything else (which carries the current tick along).
+    /// Only `tick` moved, or only the wording of why Redis stays unreachable (a slow resolver
+    /// answers "lookup failed" one time and times out the next): not news worth a write per
+    /// reconcile.
+    Minor,
+    /// Anything else (which carries the current tick and wording along).
     Other,
 }
 
@@ -217,8 +232,28 @@ pub fn change(previous: Option<&SectorUniverseStatus>, new: &SectorUniverseStatu
     if previous == new {
         return Change::None;
     }
-    let same_but_tick = SectorUniverseStatus { tick: previous.tick, ..new.clone() };
-    if same_but_tick == *previous { Change::TickOnly } else { Change::Other }
+    let mut same = SectorUniverseStatus { tick: previous.tick, ..new.clone() };
+    let unreachable = |s: &SectorUniverseStatus| {
+        condition(s, REDIS_READY).is_some_and(|c| c.status == "False" && c.reason == "Unreachable")
+    };
+    if unreachable(previous) && unreachable(&same) {
+        // Ready repeats the phase message unless it names causes found in the cluster, which
+        // are news.
+        let ready_is_phase =
+            condition(previous, READY).is_some_and(|c| Some(&c.message) == previous.message.as_ref());
+        let kinds: &[&str] =
+            if ready_is_phase { &[REDIS_READY, DEGRADED, READY] } else { &[REDIS_READY, DEGRADED] };
+        same.message.clone_from(&previous.message);
+        for kind in kinds {
+            let before = condition(previous, kind).map(|c| c.message.clone());
+            if let (Some(before), Some(now)) =
+                (before, same.conditions.iter_mut().find(|c| c.type_ == **kind))
+            {
+                now.message = before;
+            }
+        }
+    }
+    if same == *previous { Change::Minor } else { Change::Other }
 }
 
 /// A JSON merge patch setting `status` exactly: fields absent from it are sent as null, so a
@@ -339,6 +374,43 @@ mod tests {
     }
 
     #[test]
+    fn not_ready_workloads_name_the_cause_found_in_the_cluster() {
+        use crate::causes::{Cause, Reason};
+        let obs = Observation {
+            live: Some(
+                Err("cannot reach Redis at blue-redis.games.svc.cluster.local:6379: timed out".into()),
+            ),
+            not_ready: vec!["StatefulSet/blue-redis (0/1 ready)".into()],
+            causes: vec![Cause {
+                reason: Reason::VolumePending,
+                message: "PersistentVolumeClaim data-blue-redis-0 is Pending: no default StorageClass".into(),
+            }],
+            ..Observation::default()
+        };
+        let s = build(None, &obs, &time(1));
+        let ready = condition(&s, READY).unwrap();
+        assert_eq!((ready.status.as_str(), ready.reason.as_str()), ("False", "VolumePending"));
+        assert!(
+            ready.message.starts_with("PersistentVolumeClaim data-blue-redis-0 is Pending"),
+            "{}",
+            ready.message
+        );
+        assert!(
+            ready.message.ends_with("not ready yet: StatefulSet/blue-redis (0/1 ready)"),
+            "{}",
+            ready.message
+        );
+        let message = s.message.clone().unwrap();
+        assert!(message.contains("blue-redis.games.svc.cluster.local:6379"), "{message}");
+        assert!(message.contains("no default StorageClass"), "{message}");
+        let redis = condition(&s, REDIS_READY).unwrap();
+        assert!(redis.message.contains("blue-redis.games.svc.cluster.local:6379"), "{}", redis.message);
+
+        let obs = Observation { causes: vec![], ..obs };
+        assert_eq!(condition(&build(None, &obs, &time(1)), READY).unwrap().reason, "WorkloadsNotReady");
+    }
+
+    #[test]
     fn a_pending_restart_is_resetting() {
         let obs = Observation {
             live: Some(Ok(live(SimPhase::Running))),
@@ -355,11 +427,29 @@ mod tests {
         assert_eq!(change(None, &s), Change::Other);
         assert_eq!(change(Some(&s), &s), Change::None);
         let later = SectorUniverseStatus { tick: Some(43), ..s.clone() };
-        assert_eq!(change(Some(&s), &later), Change::TickOnly);
+        assert_eq!(change(Some(&s), &later), Change::Minor);
         let paused = SectorUniverseStatus { phase: Some(Phase::Paused), ..later.clone() };
         assert_eq!(change(Some(&s), &paused), Change::Other);
         let untouched_tick = SectorUniverseStatus { phase: Some(Phase::Paused), ..s.clone() };
         assert_eq!(change(Some(&s), &untouched_tick), Change::Other);
+    }
+
+    #[test]
+    fn the_wording_of_an_unreachable_redis_alone_is_a_minor_change() {
+        let failing = |e: &str| Observation {
+            live: Some(Err(format!("cannot reach Redis at blue-redis.games.svc.cluster.local:6379: {e}"))),
+            ..Observation::default()
+        };
+        let s = build(None, &failing("failed to lookup address information"), &time(1));
+        let later = build(Some(&s), &failing("no answer within 1500 ms"), &time(2));
+        assert_ne!(s, later);
+        assert_eq!(change(Some(&s), &later), Change::Minor);
+        let reachable = build(
+            Some(&s),
+            &Observation { live: Some(Ok(live(SimPhase::Running))), ..Observation::default() },
+            &time(3),
+        );
+        assert_eq!(change(Some(&s), &reachable), Change::Other);
     }
 
     #[test]
