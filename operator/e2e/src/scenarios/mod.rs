@@ -8,9 +8,11 @@ mod crd;
 mod deletion;
 mod examples;
 mod failover;
+mod fairness;
 mod invalid_specs;
 mod scale;
 mod spec_changes;
+mod status_causes;
 mod support;
 
 use std::time::Duration;
@@ -32,6 +34,8 @@ pub fn all() -> Vec<Scenario> {
         scenario!("admin-actions", 180, admin_actions),
         scenario!("api-account", 120, api_account),
         scenario!("bot-autoscaling", 180, autoscale),
+        scenario!("fairness", 150, fairness),
+        scenario!("status-causes", 240, status_causes),
         scenario!("deletion", 180, deletion),
         scenario!("operator-failover", 180, failover),
         scenario!("scale", 600, scale),

@@ -1,7 +1,8 @@
 //! A fleet: N universes (100, or `SECTOR_E2E_UNIVERSES`) applied at once, each with its Redis
 //! and a simulation that keeps ticking. Once they all run, the API server's own
 //! `apiserver_request_total` over a minute says what the settled fleet costs: writes to the
-//! objects the operator manages must be none (the live tick is not worth an API write).
+//! objects the operator manages must be none (the live tick is not worth an API write), and
+//! reads at most 0.1 per universe per minute (the operator reads its watch caches).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -179,5 +180,11 @@ pub async fn run(s: &mut Suite) -> Result<()> {
         per_universe_minute(reads)
     );
     ensure!(writes == 0.0, "a settled fleet still writes: {writes} requests in {WINDOW:?}");
+    // Readiness and credentials come from the watch caches: reads are (nearly) none too.
+    ensure!(
+        per_universe_minute(reads) <= 0.1,
+        "a settled fleet still reads: {:.3} GETs/LISTs per universe per minute",
+        per_universe_minute(reads)
+    );
     Ok(())
 }
