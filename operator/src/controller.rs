@@ -25,6 +25,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource, ResourceExt};
 use sector_store::ControlStore;
 use tracing::Instrument;
@@ -43,6 +44,7 @@ use crate::live::{self, Connections, Connector, Live};
 use crate::metrics::Metrics;
 use crate::names::Names;
 use crate::names::{Component, UNIVERSE_LABEL};
+use crate::redis_probe::Probes;
 use crate::settings::Settings;
 use crate::status::{self, Observation};
 use crate::validate;
@@ -51,6 +53,8 @@ use crate::validate;
 const SHORT_REQUEUE: Duration = Duration::from_secs(5);
 /// Requeue while the watch caches are being listed.
 const CACHE_WAIT: Duration = Duration::from_secs(1);
+/// Redis reads running at once, all universes together.
+const REDIS_READS_AT_ONCE: usize = 64;
 /// Backoff bounds after errors.
 const BACKOFF_MIN: Duration = Duration::from_secs(5);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
@@ -63,7 +67,9 @@ pub struct Context<C: Connector> {
     pub settings: Settings,
     pub recorder: Recorder,
     pub metrics: Arc<Metrics>,
-    pub connections: Connections<C>,
+    pub connections: Arc<Connections<C>>,
+    /// Redis reads in flight (see [`crate::redis_probe`]).
+    pub probes: Probes<C::Store>,
     /// What was applied, so unchanged children are not sent again.
     pub applied: AppliedCache,
     /// Whether HTTPRoutes can exist in the cluster (the runner discovers it at start).
@@ -121,7 +127,8 @@ impl<C: Connector> Context<C> {
             client,
             settings,
             metrics,
-            connections: Connections::new(connector),
+            connections: Arc::new(Connections::new(connector)),
+            probes: Probes::new(REDIS_READS_AT_ONCE),
             applied: AppliedCache::default(),
             gateway_api: GatewayApi::default(),
             cache: Mutex::new(cache),
@@ -228,7 +235,7 @@ pub fn backoff(failures: u32) -> Duration {
 
 async fn reconcile_inner<C: Connector>(
     su: &SectorUniverse,
-    ctx: &Context<C>,
+    ctx: &Arc<Context<C>>,
     namespace: &str,
     name: &str,
 ) -> Result<Action, Error> {
@@ -298,7 +305,21 @@ async fn reconcile_inner<C: Connector>(
         .stateful_set(namespace, &names.of(Component::Redis))
         .and_then(|s| s.status.as_ref().and_then(|st| st.ready_replicas))
         .is_some_and(|r| r >= 1);
-    let (store, live) = read_live(ctx, &key, name, namespace, &credentials, redis_set_ready).await;
+    let (store, read) = read_live(ctx, su, &key, &credentials, redis_set_ready).await;
+    let live = match read {
+        LiveRead::Read(state) => Ok(state),
+        LiveRead::Failed(error) => Err(error),
+        // The read goes on in the background: meanwhile what was known stands (the last state
+        // read, or the last failure), so a slow answer does not flap the status.
+        LiveRead::Pending(waiting) => {
+            let known =
+                ctx.memory(&key, |m| m.live.clone().map(Ok).or_else(|| m.redis.last_error.clone().map(Err)));
+            known.unwrap_or_else(|| {
+                obs.redis_connecting = true;
+                Err(waiting)
+            })
+        }
+    };
     if let Ok(state) = &live {
         ctx.memory(&key, |m| m.live = Some(state.clone()));
         bot_played = bot_played_factions(su, Some(state));
@@ -495,49 +516,65 @@ async fn apply_children<C: Connector>(
     applied
 }
 
-/// Reads the universe's live state, at most `REDIS_TIMEOUT_MS`; while its Redis is in its
-/// retry backoff, answers the last error without trying (unless its StatefulSet became ready
-/// since, which is worth a try at once).
+/// Reads the universe's live state (see [`crate::redis_probe`]): a read takes at most
+/// `REDIS_TIMEOUT_MS`, and the reconcile waits for it at most `Settings::redis_wait` (200 ms). While a
+/// universe's Redis is in its retry backoff it is not tried (unless its StatefulSet became
+/// ready since, which is worth a try at once). A read still running answers `Pending`.
 async fn read_live<C: Connector>(
-    ctx: &Context<C>,
+    ctx: &Arc<Context<C>>,
+    su: &SectorUniverse,
     key: &str,
-    name: &str,
-    namespace: &str,
     credentials: &Credentials,
     redis_set_ready: bool,
-) -> (Option<C::Store>, Result<Live, String>) {
-    let backing_off = ctx.memory(key, |m| {
-        let waiting = m.redis.retry_at.is_some_and(|at| at > Instant::now());
-        let news = redis_set_ready && !m.redis.set_ready_at_failure;
-        (waiting && !news).then(|| m.redis.last_error.clone().unwrap_or_default())
-    });
-    if let Some(error) = backing_off {
-        return (None, Err(error));
-    }
-    let url = live::redis_url(name, namespace, &ctx.settings.cluster_domain, &credentials.redis_password);
-    let address = live::redis_address(name, namespace, &ctx.settings.cluster_domain);
-    let timeout = ctx.settings.redis_timeout;
-    let attempt = async {
-        let store = ctx.connections.get(key, &url).await.map_err(|e| e.to_string())?;
-        let state = live::observe(&store).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((store, state))
-    };
-    let outcome = match tokio::time::timeout(timeout, attempt).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
-    };
-    match outcome {
-        Ok((store, state)) => {
-            ctx.memory(key, |m| m.redis = RedisHealth::default());
-            (Some(store), Ok(state))
+) -> (Option<C::Store>, LiveRead) {
+    let name = su.metadata.name.clone().unwrap_or_default();
+    let namespace = su.metadata.namespace.clone().unwrap_or_default();
+    let address = live::redis_address(&name, &namespace, &ctx.settings.cluster_domain);
+    if !ctx.probes.pending(key) {
+        let backing_off = ctx.memory(key, |m| {
+            let waiting = m.redis.retry_at.is_some_and(|at| at > Instant::now());
+            let news = redis_set_ready && !m.redis.set_ready_at_failure;
+            (waiting && !news).then(|| m.redis.last_error.clone().unwrap_or_default())
+        });
+        if let Some(error) = backing_off {
+            return (None, LiveRead::Failed(error));
         }
-        Err(e) => {
+    }
+    let url = live::redis_url(&name, &namespace, &ctx.settings.cluster_domain, &credentials.redis_password);
+    let timeout = ctx.settings.redis_timeout;
+    let (connections, store_key) = (ctx.connections.clone(), key.to_owned());
+    let read = async move {
+        let attempt = async {
+            let store = connections.get(&store_key, &url).await.map_err(|e| e.to_string())?;
+            let state = live::observe(&store).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((store, state))
+        };
+        tokio::time::timeout(timeout, attempt)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
+    };
+    let universe = ObjectRef::new(&name).within(&namespace);
+    match ctx.probes.read(key, universe, ctx.settings.redis_wait, read).await {
+        Some(Ok((store, state))) => {
+            ctx.memory(key, |m| m.redis = RedisHealth::default());
+            (Some(store), LiveRead::Read(state))
+        }
+        Some(Err(e)) => {
             let message = format!("cannot reach Redis at {address}: {e}");
             tracing::debug!(error = %message, "universe redis not readable");
             redis_failed(ctx, key, &message, redis_set_ready);
-            (None, Err(message))
+            (None, LiveRead::Failed(message))
         }
+        None => (None, LiveRead::Pending(format!("waiting for an answer from Redis at {address}"))),
     }
+}
+
+/// How reading a universe's Redis went.
+enum LiveRead {
+    Read(Live),
+    Failed(String),
+    /// Still running in the background.
+    Pending(String),
 }
 
 /// Records a failure to reach a universe's Redis: its store is reopened next time, after a
@@ -546,6 +583,7 @@ fn redis_failed<C: Connector>(ctx: &Context<C>, key: &str, message: &str, redis_
     ctx.connections.forget(key);
     let max = ctx.settings.redis_retry_max;
     ctx.memory(key, |m| {
+        m.live = None;
         m.redis.failures = m.redis.failures.saturating_add(1);
         m.redis.retry_at = Some(Instant::now() + backoff(m.redis.failures).min(max));
         m.redis.last_error = Some(message.to_owned());

@@ -18,6 +18,7 @@ pub mod leader;
 pub mod live;
 pub mod metrics;
 pub mod names;
+pub mod redis_probe;
 pub mod runner;
 pub mod settings;
 pub mod status;

@@ -126,6 +126,14 @@ pub async fn run<C: Connector>(
     } else {
         controller
     };
+    // A Redis read that ended after its reconcile moved on brings the universe back.
+    let controller = match ctx.probes.take_finished() {
+        Some(finished) => controller
+            .reconcile_on(futures::stream::unfold(finished, |mut finished| async move {
+                finished.recv().await.map(|universe| (universe, finished))
+            })),
+        None => controller,
+    };
     tokio::spawn(report_cache_sync(ctx.clone()));
     controller
         .graceful_shutdown_on(shutdown)

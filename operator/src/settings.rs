@@ -62,6 +62,10 @@ pub struct Settings {
     /// believes the cache (not an env var: watch events trail writes by well under this; tests
     /// with a cache they fill themselves set it to zero).
     pub cache_lag: Duration,
+    /// How long a reconcile waits for its universe's Redis read before going on without it
+    /// (not an env var: the read goes on and triggers a reconcile when it ends; tests on a
+    /// loaded machine wait longer so each reconcile sees its read).
+    pub redis_wait: Duration,
 }
 
 impl Default for Settings {
@@ -86,6 +90,7 @@ impl Default for Settings {
             redis_timeout: Duration::from_millis(1500),
             redis_retry_max: Duration::from_secs(60),
             cache_lag: Duration::from_secs(15),
+            redis_wait: Duration::from_millis(200),
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct Observation {
     /// A restart asked in the spec that the simulation has not applied yet.
     pub restart_unapplied: bool,
     pub spec_paused: bool,
+    /// The first read of the universe's Redis has not answered yet (`live` says where).
+    pub redis_connecting: bool,
     /// Why workloads are not ready, most fundamental first (pods, volume claims).
     pub causes: Vec<crate::causes::Cause>,
 }
@@ -79,6 +81,7 @@ pub fn build(previous: Option<&SectorUniverseStatus>, obs: &Observation, now: &T
     // RedisReady
     match &obs.live {
         Some(Ok(_)) => set(REDIS_READY, true, "Reachable", "the operator reads the control hash".into()),
+        Some(Err(e)) if obs.redis_connecting => set(REDIS_READY, false, "Connecting", e.clone()),
         Some(Err(e)) => set(REDIS_READY, false, "Unreachable", e.clone()),
         None => set(REDIS_READY, false, "NotChecked", "not checked: the spec is invalid".into()),
     }

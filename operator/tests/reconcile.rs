@@ -487,7 +487,10 @@ async fn unreachable_redis_is_pending_first_then_degraded() {
     assert_eq!(h.get("blue").await.status.and_then(|s| s.phase), Some(Phase::Running));
 
     h.redis.stop();
+    // Reconnecting to the stopped server outlasts the reconcile's wait: the status changes
+    // once the read in the background ends.
     h.reconcile("blue").await.expect("reconcile");
+    h.reconcile_after_redis_reads("blue").await.expect("reconcile");
     let status = h.get("blue").await.status.expect("status");
     assert_eq!(status.phase, Some(Phase::Degraded));
     assert_eq!(status::condition(&status, DEGRADED).map(|c| c.reason.as_str()), Some("RedisUnreachable"));
