@@ -3,10 +3,12 @@
 //!
 //! It installs the chart with helm as an admin would, runs the operator binary as the chart's
 //! ServiceAccount, then runs the scenarios in `scenarios/` in order and ends with the line
-//! `cluster e2e: N passed, N failed`. `cluster-e2e NAME…` runs only the named scenarios.
+//! `cluster e2e: N passed, N failed`. `cluster-e2e NAME…` runs only the named scenarios;
+//! on-demand ones (the `fleet` benchmark) run only when named.
 //! Needs root (the operator runs in a private mount namespace for cluster DNS), `redis-server`,
 //! and `npm ci` done at the repository root (helm).
 
+mod api_requests;
 mod harness;
 mod kubectl;
 mod operator_process;
@@ -32,7 +34,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let summary = harness::run_all(&mut suite, &scenarios::all(), &only).await;
+    // On-demand scenarios (benchmarks) run only when named.
+    let mut named = scenarios::all();
+    named.extend(scenarios::on_demand().into_iter().filter(|s| only.iter().any(|o| o == s.name)));
+    let summary = harness::run_all(&mut suite, &named, &only).await;
     if summary.failed > 0 {
         println!("operator logs (last lines):\n{}", suite.operator_logs());
     }

@@ -16,7 +16,17 @@ use crate::wait;
 pub struct OperatorProcess {
     pub identity: String,
     pub log: PathBuf,
+    binary: PathBuf,
     child: Child,
+}
+
+/// What the operator process uses, from /proc.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    pub rss_kib: u64,
+    pub peak_rss_kib: u64,
+    /// User and system CPU time since it started.
+    pub cpu_seconds: f64,
 }
 
 /// How to start replicas.
@@ -60,7 +70,8 @@ impl OperatorLaunch {
             .stderr(file)
             .kill_on_drop(true);
         let child = cmd.spawn().context("starting the operator under unshare (needs root)")?;
-        let mut process = OperatorProcess { identity: identity.to_owned(), log, child };
+        let mut process =
+            OperatorProcess { identity: identity.to_owned(), log, binary: self.binary.clone(), child };
         let url = format!("http://127.0.0.1:{metrics_port}/health");
         let ready = wait::until("the operator's /health", Duration::from_secs(30), || {
             let url = url.clone();
@@ -105,6 +116,52 @@ impl OperatorProcess {
         Ok(())
     }
 
+    /// The operator binary's own process. `unshare` and `sh` exec in place, so it is normally
+    /// the child itself; should a wrapper fork instead, it is found among the descendants.
+    pub fn operator_pid(&self) -> Option<u32> {
+        let wanted = self.binary.file_name()?.to_string_lossy().into_owned();
+        let mut queue = vec![self.pid()?];
+        while let Some(pid) = queue.pop() {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            // A rebuilt binary shows as `… (deleted)`.
+            let exe = exe.to_string_lossy();
+            let name = exe.trim_end_matches(" (deleted)").rsplit('/').next().unwrap_or_default();
+            if name == wanted {
+                return Some(pid);
+            }
+            for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+                let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+                queue.extend(children.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+            }
+        }
+        None
+    }
+
+    /// Resident memory (VmRSS, VmHWM) and CPU time (utime + stime) of the operator process.
+    pub fn usage(&self) -> Result<Usage> {
+        let pid = self.operator_pid().context("no operator process found")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let kib = |field: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // Fields after the command name (in parentheses, which may hold spaces): state is
+        // field 3, utime and stime are fields 14 and 15.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        Ok(Usage {
+            rss_kib: kib("VmRSS:"),
+            peak_rss_kib: kib("VmHWM:"),
+            cpu_seconds: (ticks(11) + ticks(12)) as f64 / clock_ticks(),
+        })
+    }
+
     pub fn tail(&self, lines: usize) -> String {
         tail(&self.log, lines)
     }
@@ -114,6 +171,17 @@ pub fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Clock ticks per second, the unit of CPU times in /proc (`getconf CLK_TCK`, almost always 100).
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<f64>().ok())
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
 }
 
 pub fn free_port() -> Result<u16> {

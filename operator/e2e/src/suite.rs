@@ -38,6 +38,7 @@ pub struct Suite {
     pub run_dir: PathBuf,
     pub client: Client,
     pub kubectl: Tool,
+    helm: Tool,
     pub launch: OperatorLaunch,
     pub operators: Vec<OperatorProcess>,
     pub hosts: HostsFile,
@@ -90,11 +91,7 @@ impl Suite {
             .items
             .pop()
             .context("the chart installed no operator Deployment")?;
-        let pod =
-            deployment.spec.and_then(|s| s.template.spec).context("operator Deployment has no pod spec")?;
-        let account = pod.service_account_name.clone().context("operator pods name no ServiceAccount")?;
-        let container = pod.containers.first().context("operator pod has no container")?;
-        let env = chart_env(container.env.as_deref().unwrap_or_default())?;
+        let (account, env) = operator_pod(deployment)?;
 
         let token =
             kubectl.run(&["create", "token", &account, "-n", OPERATOR_NAMESPACE, "--duration=4h"]).await?;
@@ -124,6 +121,7 @@ impl Suite {
             run_dir,
             client,
             kubectl,
+            helm,
             launch,
             operators: Vec::new(),
             hosts,
@@ -139,6 +137,24 @@ impl Suite {
         println!("operator {identity} running (pid {:?}, log {})", process.pid(), process.log.display());
         self.operators.push(process);
         Ok(())
+    }
+
+    /// The operator's environment from the chart with its default values, not the suite's
+    /// short windows (`CHART_VALUES`): what an admin installing the chart as is gets.
+    pub async fn chart_default_env(&self) -> Result<Vec<(String, String)>> {
+        let chart = self.root.join("charts/sector-operator");
+        let chart = chart.to_string_lossy();
+        let args = [
+            "template",
+            RELEASE,
+            &chart,
+            "-n",
+            OPERATOR_NAMESPACE,
+            "--show-only",
+            "templates/deployment.yaml",
+        ];
+        let deployment: Deployment = serde_yaml::from_str(&self.helm.run(&args).await?)?;
+        Ok(operator_pod(deployment)?.1)
     }
 
     pub fn operator_logs(&self) -> String {
@@ -206,6 +222,22 @@ impl Suite {
             self.redis.insert(key.clone(), redis);
         }
         Ok(&self.redis[&key])
+    }
+
+    /// One `redis-server` standing for the Redis of every universe in `universes` (a fleet
+    /// benchmark, where a server per universe would measure Redis rather than the operator):
+    /// their Service names all resolve to it. It accepts only its own password at first; add
+    /// each universe's with `UniverseRedis::accept_password`. Stopped when dropped.
+    pub async fn shared_redis(&self, namespace: &str, universes: &[String]) -> Result<UniverseRedis> {
+        // Outside 127.77.0.0/16, where `universe_redis` puts servers of their own.
+        let address = "127.78.0.1";
+        let dir = self.run_dir.join("redis").join(format!("{namespace}-shared"));
+        let redis = UniverseRedis::start(address, "shared-redis-admin", &dir).await?;
+        for name in universes {
+            let service = Names::new(name).of(sector_operator::names::Component::Redis);
+            self.hosts.add(address, &format!("{service}.{namespace}.svc.cluster.local"))?;
+        }
+        Ok(redis)
     }
 
     pub fn redis_of(&self, namespace: &str, name: &str) -> Result<&UniverseRedis> {
@@ -279,6 +311,14 @@ async fn remove_earlier_runs(client: &Client) -> Result<()> {
         Ok(if left == 0 { Ok(()) } else { Err(format!("{left} namespaces terminating")) })
     })
     .await
+}
+
+/// The operator pods' ServiceAccount and env, from the chart's Deployment.
+fn operator_pod(deployment: Deployment) -> Result<(String, Vec<(String, String)>)> {
+    let pod = deployment.spec.and_then(|s| s.template.spec).context("operator Deployment has no pod spec")?;
+    let account = pod.service_account_name.clone().context("operator pods name no ServiceAccount")?;
+    let container = pod.containers.first().context("operator pod has no container")?;
+    Ok((account, chart_env(container.env.as_deref().unwrap_or_default())?))
 }
 
 /// The chart's env with the downward-API references the kubelet would resolve.

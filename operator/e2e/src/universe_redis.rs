@@ -78,6 +78,24 @@ impl UniverseRedis {
         Ok(redis)
     }
 
+    /// Lets clients in with `password` as well as the server's own: an ACL user may have
+    /// several passwords, so one server can stand for many universes' Redis, each client
+    /// authenticating with its own Secret's password. (A `nopass` user would not do: the
+    /// one-argument `AUTH <password>` that a `redis://:password@` URL sends is refused when no
+    /// password is configured.)
+    pub async fn accept_password(
+        connection: &mut redis::aio::MultiplexedConnection,
+        password: &str,
+    ) -> Result<()> {
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg("default")
+            .arg(format!(">{password}"))
+            .query_async::<()>(connection)
+            .await?;
+        Ok(())
+    }
+
     pub async fn connection(&self) -> Result<redis::aio::MultiplexedConnection> {
         let client = redis::Client::open(self.url.as_str())?;
         Ok(client.get_multiplexed_async_connection().await?)

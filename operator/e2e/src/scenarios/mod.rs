@@ -9,6 +9,7 @@ mod deletion;
 mod examples;
 mod failover;
 mod fairness;
+mod fleet;
 mod invalid_specs;
 mod scale;
 mod spec_changes;
@@ -41,4 +42,9 @@ pub fn all() -> Vec<Scenario> {
         scenario!("scale", 600, scale),
         Scenario { name: "crd-upgrade", limit: Duration::from_secs(120), run: |s| Box::pin(crd::upgrade(s)) },
     ]
+}
+
+/// Benchmarks: run only when named on the command line (`cluster-e2e fleet`), never by default.
+pub fn on_demand() -> Vec<Scenario> {
+    vec![scenario!("fleet", 3600, fleet)]
 }

@@ -4,64 +4,20 @@
 //! objects the operator manages must be none (the live tick is not worth an API write), and
 //! reads at most 0.1 per universe per minute (the operator reads its watch caches).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::Api;
 use sector_operator::names::Names;
 
-use super::support::{phase, registry};
+use super::support::{phase, registry, wait_all_workloads_ready};
+use crate::api_requests::{self, Rates};
 use crate::suite::Suite;
 use crate::wait;
 
-/// Kinds the operator reads or writes (controllers' own kinds, pods, nodes and leases are not
-/// counted: kwok and the controllers write those).
-const OPERATOR_RESOURCES: &[&str] = &[
-    "sectoruniverses",
-    "secrets",
-    "configmaps",
-    "services",
-    "statefulsets",
-    "deployments",
-    "networkpolicies",
-    "ingresses",
-    "poddisruptionbudgets",
-    "serviceaccounts",
-    "roles",
-    "rolebindings",
-    "events",
-    "httproutes",
-];
-const WRITES: &[&str] = &["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"];
 const WINDOW: Duration = Duration::from_secs(60);
-
-/// `apiserver_request_total` by (verb, resource/subresource) for the operator's kinds.
-async fn requests(s: &Suite) -> Result<BTreeMap<(String, String), f64>> {
-    let text = s.kubectl.run(&["get", "--raw", "/metrics"]).await?;
-    let mut counts = BTreeMap::new();
-    for line in text.lines().filter(|l| l.starts_with("apiserver_request_total{")) {
-        let Some((labels, value)) = line.rsplit_once(' ') else { continue };
-        let label = |name: &str| {
-            labels
-                .split(&format!("{name}=\""))
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let resource = label("resource");
-        if !OPERATOR_RESOURCES.contains(&resource.as_str()) {
-            continue;
-        }
-        let sub = label("subresource");
-        let resource = if sub.is_empty() { resource } else { format!("{resource}/{sub}") };
-        *counts.entry((label("verb"), resource)).or_insert(0.0) += value.parse::<f64>().unwrap_or(0.0);
-    }
-    Ok(counts)
-}
 
 pub async fn run(s: &mut Suite) -> Result<()> {
     let count: usize = std::env::var("SECTOR_E2E_UNIVERSES").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
@@ -116,26 +72,7 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     println!("{count} universes Running {:.1} s after `kubectl apply`", applied.elapsed().as_secs_f64());
 
     // Settled: every pod the controllers create is Ready, so they stop writing too.
-    let (deployments, sets): (Api<Deployment>, Api<StatefulSet>) =
-        (Api::namespaced(s.client.clone(), &ns), Api::namespaced(s.client.clone(), &ns));
-    let (deployments, sets) = (&deployments, &sets);
-    wait::until("every workload of the fleet ready", Duration::from_secs(300), || async move {
-        let mut waiting = 0;
-        for d in deployments.list(&Default::default()).await?.items {
-            let status = d.status.unwrap_or_default();
-            let wanted = d.spec.and_then(|s| s.replicas).unwrap_or(1);
-            waiting += usize::from(
-                status.ready_replicas.unwrap_or(0) != wanted
-                    || status.updated_replicas.unwrap_or(0) != wanted,
-            );
-        }
-        for set in sets.list(&Default::default()).await?.items {
-            let wanted = set.spec.and_then(|s| s.replicas).unwrap_or(1);
-            waiting += usize::from(set.status.and_then(|s| s.ready_replicas).unwrap_or(0) != wanted);
-        }
-        Ok(if waiting == 0 { Ok(()) } else { Err(format!("{waiting} workloads not ready")) })
-    })
-    .await?;
+    wait_all_workloads_ready(s, &ns, Duration::from_secs(300)).await?;
     println!(
         "{count} universes' workloads all Ready {:.1} s after `kubectl apply`",
         applied.elapsed().as_secs_f64()
@@ -153,38 +90,24 @@ pub async fn run(s: &mut Suite) -> Result<()> {
     });
     // Let the last reconciles and status updates of the start finish before measuring.
     tokio::time::sleep(Duration::from_secs(20)).await;
-    let before = requests(s).await?;
+    let before = api_requests::read(s).await?;
     tokio::time::sleep(WINDOW).await;
-    let after = requests(s).await?;
+    let after = api_requests::read(s).await?;
     ticker.abort();
 
-    let per_universe_minute = |n: f64| n / count as f64 / (WINDOW.as_secs_f64() / 60.0);
-    let mut writes = 0.0;
-    let mut reads = 0.0;
+    let rates = Rates::between(&before, &after, count, WINDOW);
     println!("settled fleet, {count} universes, requests per universe per minute (verb resource):");
-    for (key, value) in &after {
-        let delta = value - before.get(key).copied().unwrap_or(0.0);
-        if delta <= 0.0 || key.0 == "WATCH" {
-            continue;
-        }
-        println!("  {:<8} {:<28} {:.3}", key.0, key.1, per_universe_minute(delta));
-        if WRITES.contains(&key.0.as_str()) {
-            writes += delta;
-        } else {
-            reads += delta;
-        }
-    }
+    rates.print();
     println!(
         "settled fleet: {:.3} writes and {:.3} reads per universe per minute",
-        per_universe_minute(writes),
-        per_universe_minute(reads)
+        rates.writes, rates.reads
     );
-    ensure!(writes == 0.0, "a settled fleet still writes: {writes} requests in {WINDOW:?}");
+    ensure!(rates.writes == 0.0, "a settled fleet still writes: {:.3} per universe per minute", rates.writes);
     // Readiness and credentials come from the watch caches: reads are (nearly) none too.
     ensure!(
-        per_universe_minute(reads) <= 0.1,
+        rates.reads <= 0.1,
         "a settled fleet still reads: {:.3} GETs/LISTs per universe per minute",
-        per_universe_minute(reads)
+        rates.reads
     );
     Ok(())
 }

@@ -74,6 +74,31 @@ pub async fn wait_workloads_ready(s: &Suite, namespace: &str, universe: &str) ->
     .await
 }
 
+/// Waits until every Deployment and StatefulSet in the namespace has all its replicas ready
+/// and updated: a fleet has settled only once the controllers stop writing too.
+pub async fn wait_all_workloads_ready(s: &Suite, namespace: &str, limit: Duration) -> Result<()> {
+    let deployments: Api<Deployment> = Api::namespaced(s.client.clone(), namespace);
+    let sets: Api<StatefulSet> = Api::namespaced(s.client.clone(), namespace);
+    let (deployments, sets) = (&deployments, &sets);
+    wait::until("every workload of the fleet ready", limit, || async move {
+        let mut waiting = 0;
+        for d in deployments.list(&Default::default()).await?.items {
+            let status = d.status.unwrap_or_default();
+            let wanted = d.spec.and_then(|s| s.replicas).unwrap_or(1);
+            waiting += usize::from(
+                status.ready_replicas.unwrap_or(0) != wanted
+                    || status.updated_replicas.unwrap_or(0) != wanted,
+            );
+        }
+        for set in sets.list(&Default::default()).await?.items {
+            let wanted = set.spec.and_then(|s| s.replicas).unwrap_or(1);
+            waiting += usize::from(set.status.and_then(|s| s.ready_replicas).unwrap_or(0) != wanted);
+        }
+        Ok(if waiting == 0 { Ok(()) } else { Err(format!("{waiting} workloads not ready")) })
+    })
+    .await
+}
+
 pub async fn deployment(s: &Suite, namespace: &str, name: &str) -> Result<Deployment> {
     let api: Api<Deployment> = Api::namespaced(s.client.clone(), namespace);
     api.get(name).await.with_context(|| format!("Deployment {name}"))
