@@ -10,18 +10,20 @@
 use std::sync::Mutex;
 
 use futures::FutureExt;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Resource;
-use kube::api::DynamicObject;
+use kube::api::{Api, DynamicObject, ListParams};
 use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
 use kube::runtime::watcher;
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
 
+use crate::apply::AppliedCache;
 use crate::children::http_route;
 
 /// Whether a child exists, as the cache sees it.
@@ -182,11 +184,16 @@ pub trait Trim {
     fn trim(&mut self);
 }
 
+/// Keeps what the operator reads of any object: name, namespace, uid, versions (the
+/// fingerprint) and the universe label (pods and claims are found by it).
 fn trim_meta(meta: &mut ObjectMeta) {
     meta.managed_fields = None;
-    // kubectl's last-applied copy can be as large as the object itself.
-    if let Some(annotations) = &mut meta.annotations {
-        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    meta.annotations = None;
+    meta.owner_references = None;
+    meta.finalizers = None;
+    meta.generate_name = None;
+    if let Some(labels) = &mut meta.labels {
+        labels.retain(|k, _| k == crate::names::UNIVERSE_LABEL);
     }
 }
 
@@ -200,7 +207,8 @@ macro_rules! trim_meta_only {
     };
 }
 
-// Secrets keep their data (the credentials are read from here); the rest is small.
+// Secrets keep their data (the credentials are read from here); the rest is small. Claims keep
+// their spec (the StorageClass named) and phase.
 trim_meta_only!(
     Secret,
     Service,
@@ -229,11 +237,14 @@ impl Trim for Role {
     }
 }
 
+// Workloads: the replica counts (spec and status) and generations, nothing else.
 impl Trim for Deployment {
     fn trim(&mut self) {
         trim_meta(&mut self.metadata);
-        if let Some(spec) = &mut self.spec {
-            spec.template = Default::default();
+        let replicas = self.spec.as_ref().and_then(|s| s.replicas);
+        self.spec = Some(DeploymentSpec { replicas, ..DeploymentSpec::default() });
+        if let Some(status) = &mut self.status {
+            status.conditions = None;
         }
     }
 }
@@ -241,9 +252,12 @@ impl Trim for Deployment {
 impl Trim for StatefulSet {
     fn trim(&mut self) {
         trim_meta(&mut self.metadata);
-        if let Some(spec) = &mut self.spec {
-            spec.template = Default::default();
-            spec.volume_claim_templates = None;
+        let replicas = self.spec.as_ref().and_then(|s| s.replicas);
+        self.spec = Some(StatefulSetSpec { replicas, ..StatefulSetSpec::default() });
+        if let Some(status) = &mut self.status {
+            status.conditions = None;
+            status.current_revision = None;
+            status.update_revision = None;
         }
     }
 }
@@ -251,8 +265,35 @@ impl Trim for StatefulSet {
 impl Trim for Pod {
     fn trim(&mut self) {
         trim_meta(&mut self.metadata);
-        // The causes of trouble are all in the status; container images are read from it too.
+        // The causes of trouble are all in the status (images too): the scheduling condition
+        // and the containers' states.
         self.spec = None;
+        if let Some(status) = &mut self.status {
+            if let Some(conditions) = &mut status.conditions {
+                conditions.retain(|c| c.type_ == "PodScheduled" && c.status == "False");
+            }
+            for container in status
+                .container_statuses
+                .iter_mut()
+                .flatten()
+                .chain(status.init_container_statuses.iter_mut().flatten())
+            {
+                container.image_id = String::new();
+                container.container_id = None;
+                container.volume_mounts = None;
+                container.resources = None;
+                container.allocated_resources = None;
+                container.user = None;
+            }
+            status.host_ip = None;
+            status.host_ips = None;
+            status.pod_ip = None;
+            status.pod_ips = None;
+            status.start_time = None;
+            status.qos_class = None;
+            status.ephemeral_container_statuses = None;
+            status.resource_claim_statuses = None;
+        }
     }
 }
 
@@ -268,6 +309,62 @@ impl WritersSlot {
     pub fn take(&self) -> Option<Writers> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
+}
+
+impl Writers {
+    /// Lists every kind (all namespaces) into the stores at once, as the watches' initial lists
+    /// do, and forgets in `applied` the children gone since the last list (as a watch's delete
+    /// events make the runner do). For a process without watches: the reconcile bench and
+    /// tests on an in-memory API.
+    pub async fn relist(
+        &mut self,
+        client: &Client,
+        applied: &AppliedCache,
+        http_routes: bool,
+    ) -> Result<(), kube::Error> {
+        macro_rules! relist {
+            ($($field:ident: $kind:ty),*) => {
+                $(relist_kind::<$kind>(Api::all(client.clone()), &mut self.$field, applied, <$kind as k8s_openapi::Resource>::KIND).await?;)*
+            };
+        }
+        relist!(secrets: Secret, config_maps: ConfigMap, services: Service, service_accounts: ServiceAccount,
+            stateful_sets: StatefulSet, deployments: Deployment, network_policies: NetworkPolicy,
+            ingresses: Ingress, pod_disruption_budgets: PodDisruptionBudget, roles: Role,
+            role_bindings: RoleBinding, pods: Pod, claims: PersistentVolumeClaim, storage_classes: StorageClass);
+        if http_routes {
+            let resource = http_route::resource();
+            relist_kind(
+                Api::all_with(client.clone(), &resource),
+                &mut self.http_routes,
+                applied,
+                http_route::KIND,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn relist_kind<K>(
+    api: Api<K>,
+    writer: &mut Writer<K>,
+    applied: &AppliedCache,
+    kind: &str,
+) -> Result<(), kube::Error>
+where
+    K: Resource + Trim + Clone + DeserializeOwned + std::fmt::Debug + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    let objects = api.list(&ListParams::default()).await?.items;
+    let id =
+        |o: &K| (o.meta().namespace.clone().unwrap_or_default(), o.meta().name.clone().unwrap_or_default());
+    let listed: std::collections::BTreeSet<_> = objects.iter().map(id).collect();
+    for (namespace, name) in writer.as_reader().state().iter().map(|o| id(o)).filter(|o| !listed.contains(o))
+    {
+        applied.invalidate(&AppliedCache::key(&namespace, kind, &name));
+    }
+    fill(writer, objects);
+    Ok(())
 }
 
 /// Replaces a store's content with `objects`, as a watch's initial list does.

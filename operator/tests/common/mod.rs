@@ -8,20 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::events::v1::Event as K8sEvent;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::store::Writer;
 use kube::{Client, Resource};
-use sector_operator::apply::AppliedCache;
-use sector_operator::cache::{self, Trim, Writers};
-use sector_operator::children::http_route;
+use sector_operator::cache::Writers;
 use sector_operator::controller::{Context, reconcile};
 use sector_operator::crd::SectorUniverse;
 use sector_operator::error::Error;
@@ -30,7 +26,6 @@ use sector_operator::metrics::Metrics;
 use sector_operator::settings::Settings;
 use sector_store::testing::RedisServer;
 use sector_store::{Commit, CommitStore, Keys, LeaseStore, RedisStore, SimStatus, StoreResult};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub const NS: &str = "games";
@@ -185,29 +180,6 @@ pub async fn harness_on(settings: Settings, client: Client) -> Harness {
     Harness { client, ctx, writers: tokio::sync::Mutex::new(writers), routes_served, redis, store }
 }
 
-/// Lists a kind into its cache store; objects gone since the last list are forgotten by the
-/// apply memory, as the watch's delete events make them.
-async fn sync_kind<K>(ctx: &Context<TestRedis>, api: Api<K>, writer: &mut Writer<K>, kind: &str)
-where
-    K: Resource + Trim + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + std::hash::Hash + Clone,
-{
-    let objects = api.list(&ListParams::default()).await.expect("list for the cache").items;
-    let id =
-        |o: &K| (o.meta().namespace.clone().unwrap_or_default(), o.meta().name.clone().unwrap_or_default());
-    let now: std::collections::BTreeSet<_> = objects.iter().map(id).collect();
-    for gone in writer.as_reader().state().iter().map(|o| id(o)).filter(|o| !now.contains(o)) {
-        ctx.applied.invalidate(&AppliedCache::key(&gone.0, kind, &gone.1));
-    }
-    cache::fill(writer, objects);
-}
-
-macro_rules! sync {
-    ($h:expr, $w:expr, $($field:ident: $kind:ty),*) => {
-        $(sync_kind::<$kind>(&$h.ctx, Api::all($h.client.clone()), &mut $w.$field, <$kind as k8s_openapi::Resource>::KIND).await;)*
-    };
-}
-
 impl Harness {
     pub fn universes(&self) -> Api<SectorUniverse> {
         Api::namespaced(self.client.clone(), NS)
@@ -258,17 +230,11 @@ impl Harness {
 
     /// Brings the watch caches up to date with the in-memory API.
     pub async fn sync_cache(&self) {
-        let mut w = self.writers.lock().await;
-        sync!(self, w,
-            secrets: Secret, config_maps: ConfigMap, services: Service, service_accounts: ServiceAccount,
-            stateful_sets: StatefulSet, deployments: Deployment, network_policies: NetworkPolicy,
-            ingresses: Ingress, pod_disruption_budgets: PodDisruptionBudget, roles: Role,
-            role_bindings: RoleBinding, pods: Pod, claims: PersistentVolumeClaim, storage_classes: StorageClass);
-        if self.routes_served {
-            let resource = http_route::resource();
-            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
-            sync_kind(&self.ctx, api, &mut w.http_routes, http_route::KIND).await;
-        }
+        let mut writers = self.writers.lock().await;
+        writers
+            .relist(&self.client, &self.ctx.applied, self.routes_served)
+            .await
+            .expect("list for the caches");
     }
 
     /// Every object the operator manages in the namespace, keyed `Kind/name`, without the
