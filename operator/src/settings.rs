@@ -84,7 +84,7 @@ impl Default for Settings {
             leader_election: true,
             lease_name: "sector-operator".to_owned(),
             lease_duration: Duration::from_secs(15),
-            concurrency: 8,
+            concurrency: 32,
             status_tick_refresh: Duration::from_secs(300),
             manage_crd: true,
             redis_timeout: Duration::from_millis(1500),
