@@ -242,7 +242,7 @@ start() {
     --client-ca-file="$PKI/ca.crt" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --authorization-mode=RBAC --allow-privileged=true \
+    --service-cluster-ip-range=10.0.0.0/16 --authorization-mode=RBAC --allow-privileged=true \
     --disable-admission-plugins=ServiceAccount,TaintNodesByCondition --cert-dir="$PKI"
   wait_for kube-apiserver 90 api_ok readyz
   wait_for kube-apiserver 10 api_ok livez
