@@ -31,6 +31,7 @@ const WRITES: &[&str] = &["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLL
 
 /// One reading: `apiserver_request_total` by (verb, resource/subresource) for the operator's
 /// kinds.
+#[derive(Clone)]
 pub struct Reading(BTreeMap<(String, String), f64>);
 
 pub async fn read(s: &Suite) -> Result<Reading> {
