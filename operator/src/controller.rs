@@ -324,17 +324,15 @@ async fn reconcile_inner<C: Connector>(
         ctx.memory(&key, |m| m.live = Some(state.clone()));
         bot_played = bot_played_factions(su, Some(state));
         let corrected = decide_bots(ctx, su, &key, bot_played);
-        {
-            if corrected != bot_replicas {
-                bot_replicas = corrected;
-                let (wanted, _) = build(bot_replicas)?;
-                let again = apply_children(ctx, &cache, namespace, &wanted).await;
-                applied.errors = again.errors;
-                applied.not_ready = again.not_ready;
-                applied.bot_replicas = again.bot_replicas;
-                applied.sim_rolled_out = again.sim_rolled_out;
-                applied.written.extend(again.written);
-            }
+        if corrected != bot_replicas {
+            bot_replicas = corrected;
+            let (wanted, _) = build(bot_replicas)?;
+            let again = apply_children(ctx, &cache, namespace, &wanted).await;
+            applied.errors = again.errors;
+            applied.not_ready = again.not_ready;
+            applied.bot_replicas = again.bot_replicas;
+            applied.sim_rolled_out = again.sim_rolled_out;
+            applied.written.extend(again.written);
         }
     }
     obs.apply_errors = applied.errors.clone();

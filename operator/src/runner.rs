@@ -214,8 +214,7 @@ fn owns<K, C: Connector>(
 where
     K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    controller
-        .watches_stream(cached_stream(ctx, api, config, writer, K::kind(&()).into_owned()), child_mapper::<K>)
+    into_cache(controller, ctx, api, config, writer, child_mapper::<K>)
 }
 
 /// Watches a kind into the cache only.
@@ -229,8 +228,25 @@ fn cached_only<K, C: Connector>(
 where
     K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
+    into_cache(controller, ctx, api, config, writer, |_: K| std::iter::empty())
+}
+
+/// Watches a kind into its cache store; `mapper` names the universes each event reconciles.
+fn into_cache<K, C: Connector, I>(
+    controller: Controller<SectorUniverse>,
+    ctx: &Arc<Context<C>>,
+    api: Api<K>,
+    config: &watcher::Config,
+    writer: Writer<K>,
+    mapper: impl Fn(K) -> I + Sync + Send + 'static,
+) -> Controller<SectorUniverse>
+where
+    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    I: IntoIterator<Item = ObjectRef<SectorUniverse>> + 'static,
+    I::IntoIter: Send,
+{
     let kind = K::kind(&()).into_owned();
-    controller.watches_stream(cached_stream(ctx, api, config, writer, kind), |_: K| std::iter::empty())
+    controller.watches_stream(cached_stream(ctx, api, config, writer, kind), mapper)
 }
 
 /// Whether the cluster serves Gateway API, so HTTPRoutes can be watched: without its CRDs a
