@@ -145,15 +145,15 @@ async fn main() -> Result<(), BoxError> {
     }
 
     // No watches here: each pass starts from caches listed as the watches would have them.
-    let writers = Arc::new(tokio::sync::Mutex::new(ctx.take_writers(false).ok_or("writers taken")?));
+    let cache = ctx.cache_to_fill(false);
     let pass = |label: &'static str| {
         let ctx = ctx.clone();
         let client = client.clone();
         let refs = refs.clone();
-        let writers = writers.clone();
+        let cache = cache.clone();
         async move {
             let started = Instant::now();
-            if let Err(e) = writers.lock().await.relist(&client, &ctx.applied, false).await {
+            if let Err(e) = cache.relist(&client, &ctx.applied).await {
                 println!("{label}: listing for the caches failed: {e}");
             }
             let results: Vec<bool> = futures::stream::iter(refs)

@@ -20,7 +20,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::Value;
@@ -28,6 +27,7 @@ use serde_json::Value;
 use crate::cache::{self, Cache, Presence};
 use crate::children::Child;
 use crate::names::FIELD_MANAGER;
+use crate::workload_state::WorkloadState;
 
 /// When children are sent again.
 #[derive(Debug, Clone, Copy)]
@@ -222,7 +222,7 @@ fn record_outcome(
             applied.record(key, hash, Some(cache::fingerprint(child.kind(), &reply.metadata)));
             if is_workload(child) {
                 let state = WorkloadState::of_json(&reply.data, reply.metadata.generation);
-                state.observe(child, out);
+                observe(state, child, out);
             }
         }
         Outcome::Written(Err(kube::Error::Api(status)))
@@ -255,86 +255,36 @@ fn record_outcome(
 /// Readiness of an unchanged workload, from the cache.
 fn observe_cached(namespace: &str, child: &Child, cache: &Cache, out: &mut Applied) {
     let state = match child.kind() {
-        "Deployment" => cache.deployment(namespace, &child.name).map(|d| WorkloadState::of_deployment(&d)),
-        "StatefulSet" => {
-            cache.stateful_set(namespace, &child.name).map(|s| WorkloadState::of_stateful_set(&s))
-        }
+        "Deployment" => cache.deployments.get(namespace, &child.name),
+        "StatefulSet" => cache.stateful_sets.get(namespace, &child.name),
         _ => return,
     };
     match state {
-        Some(state) => state.observe(child, out),
+        Some(entry) => observe(entry.record, child, out),
         // Applied a moment ago; the watch has not shown it yet.
         None => out.not_ready.push(format!("{}/{} (not observed yet)", child.kind(), child.name)),
     }
 }
 
-/// The replica counts of a Deployment or StatefulSet.
-#[derive(Debug, Clone, Copy, Default)]
-struct WorkloadState {
-    generation: i64,
-    wanted: i64,
-    observed: i64,
-    ready: i64,
-    updated: i64,
-    total: i64,
-}
-
-impl WorkloadState {
-    fn of_json(data: &Value, generation: Option<i64>) -> Self {
-        let int = |path: &str| data.pointer(path).and_then(Value::as_i64).unwrap_or(0);
-        Self {
-            generation: generation.unwrap_or(0),
-            wanted: data.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
-            observed: int("/status/observedGeneration"),
-            ready: int("/status/readyReplicas"),
-            updated: int("/status/updatedReplicas"),
-            total: int("/status/replicas"),
-        }
+/// Adds what a workload's replica counts say to `out`.
+fn observe(state: WorkloadState, child: &Child, out: &mut Applied) {
+    if state.ready < state.wanted {
+        out.not_ready.push(format!(
+            "{}/{} ({}/{} ready)",
+            child.kind(),
+            child.name,
+            state.ready,
+            state.wanted
+        ));
     }
-
-    fn of_deployment(d: &Deployment) -> Self {
-        let status = d.status.clone().unwrap_or_default();
-        Self {
-            generation: d.metadata.generation.unwrap_or(0),
-            wanted: i64::from(d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)),
-            observed: status.observed_generation.unwrap_or(0),
-            ready: i64::from(status.ready_replicas.unwrap_or(0)),
-            updated: i64::from(status.updated_replicas.unwrap_or(0)),
-            total: i64::from(status.replicas.unwrap_or(0)),
+    match child.id {
+        "sim-deployment" => {
+            out.sim_rolled_out = state.observed >= state.generation
+                && state.updated == state.wanted
+                && state.total == state.wanted
         }
-    }
-
-    fn of_stateful_set(s: &StatefulSet) -> Self {
-        let status = s.status.clone().unwrap_or_default();
-        Self {
-            generation: s.metadata.generation.unwrap_or(0),
-            wanted: i64::from(s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)),
-            observed: status.observed_generation.unwrap_or(0),
-            ready: i64::from(status.ready_replicas.unwrap_or(0)),
-            updated: i64::from(status.updated_replicas.unwrap_or(0)),
-            total: i64::from(status.replicas),
-        }
-    }
-
-    fn observe(self, child: &Child, out: &mut Applied) {
-        if self.ready < self.wanted {
-            out.not_ready.push(format!(
-                "{}/{} ({}/{} ready)",
-                child.kind(),
-                child.name,
-                self.ready,
-                self.wanted
-            ));
-        }
-        match child.id {
-            "sim-deployment" => {
-                out.sim_rolled_out = self.observed >= self.generation
-                    && self.updated == self.wanted
-                    && self.total == self.wanted
-            }
-            "bots-deployment" => out.bot_replicas = i32::try_from(self.total).unwrap_or(i32::MAX),
-            _ => {}
-        }
+        "bots-deployment" => out.bot_replicas = i32::try_from(state.total).unwrap_or(i32::MAX),
+        _ => {}
     }
 }
 

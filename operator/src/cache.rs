@@ -1,16 +1,20 @@
-//! What the operator knows of its universes' objects without asking the API server: reflector
-//! stores fed by the same watches that trigger reconciles. A reconcile reads credentials,
-//! workload readiness, the existence of switched-off children and the causes of trouble (pods,
-//! volume claims, storage classes) from here, so a settled fleet costs no GETs.
+//! What the operator knows of its universes' objects without asking the API server: caches
+//! fed by the same watches that trigger reconciles. A reconcile reads credentials, workload
+//! readiness, the existence of switched-off children and the causes of trouble (pods, volume
+//! claims, storage classes) from here, so a settled fleet costs no GETs.
 //!
-//! Objects are trimmed before they are stored (managed fields, pod templates, config data):
-//! the operator reads none of that back, and a fleet of a thousand universes would otherwise
-//! keep megabytes of its own manifests in memory.
+//! Each kind keeps only a small record per object (see [`record`]): at a thousand universes,
+//! full objects would be most of the operator's memory.
 
-use std::sync::Mutex;
+mod record;
+mod store;
 
-use futures::FutureExt;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+pub use record::{ClaimRecord, PodRecord};
+pub use store::{Entry, Recorded, Store};
+
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -18,12 +22,11 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DynamicObject, ListParams};
-use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
-use kube::runtime::watcher;
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 
 use crate::apply::AppliedCache;
+use crate::causes::{self, Cause};
 use crate::children::http_route;
 
 /// Whether a child exists, as the cache sees it.
@@ -53,47 +56,38 @@ pub fn fingerprint(kind: &str, meta: &ObjectMeta) -> String {
 
 macro_rules! kinds {
     ($($field:ident: $kind:ty),* $(,)?) => {
-        /// Readers of every watched kind.
+        /// The caches of every watched kind; clones share them.
         #[derive(Clone)]
         pub struct Cache {
-            $(pub $field: Store<$kind>,)*
+            $(pub $field: Store<<$kind as Recorded>::Record>,)*
             /// `None` when the cluster does not serve Gateway API.
-            pub http_routes: Option<Store<DynamicObject>>,
-        }
-
-        /// The writing halves, handed once to the watches (or to a test that fills them).
-        pub struct Writers {
-            $(pub $field: Writer<$kind>,)*
-            pub http_routes: Writer<DynamicObject>,
+            pub http_routes: Option<Store<()>>,
         }
 
         impl Cache {
-            /// Empty stores and their writers.
-            pub fn new() -> (Self, Writers) {
-                $(let $field = Writer::<$kind>::default();)*
-                let http_routes = Writer::new(http_route::resource());
-                let cache = Self {
-                    $($field: $field.as_reader(),)*
-                    http_routes: Some(http_routes.as_reader()),
-                };
-                (cache, Writers { $($field,)* http_routes })
+            /// Empty caches, nothing listed yet.
+            pub fn new() -> Self {
+                Self {
+                    $($field: Store::new(<$kind as k8s_openapi::Resource>::KIND),)*
+                    http_routes: Some(Store::new(http_route::KIND)),
+                }
             }
 
             /// Every watched kind has been listed once (before that, a missing object may
             /// only mean the list has not arrived, and a reconcile would recreate credentials).
             pub fn ready(&self) -> bool {
-                $(self.$field.wait_until_ready().now_or_never().is_some_and(|r| r.is_ok()) &&)*
-                self.http_routes
-                    .as_ref()
-                    .is_none_or(|s| s.wait_until_ready().now_or_never().is_some_and(|r| r.is_ok()))
+                self.unsynced().is_empty()
             }
 
             /// The kinds not listed yet (for the log while waiting).
             pub fn unsynced(&self) -> Vec<&'static str> {
                 let mut out = Vec::new();
-                $(if self.$field.wait_until_ready().now_or_never().is_none() {
-                    out.push(<$kind as k8s_openapi::Resource>::KIND);
+                $(if !self.$field.listed() {
+                    out.push(self.$field.kind());
                 })*
+                if let Some(routes) = self.http_routes.as_ref().filter(|s| !s.listed()) {
+                    out.push(routes.kind());
+                }
                 out
             }
 
@@ -102,8 +96,17 @@ macro_rules! kinds {
                 0 $(+ self.$field.len())* + self.http_routes.as_ref().map_or(0, Store::len)
             }
 
-            pub fn is_empty(&self) -> bool {
-                self.len() == 0
+            /// Lists every kind (all namespaces) into the caches at once, as the watches'
+            /// initial lists do, and forgets in `applied` the children gone since the last list
+            /// (as a watch's delete events make the runner do). For a process without watches:
+            /// the reconcile bench and tests on an in-memory API.
+            pub async fn relist(&self, client: &Client, applied: &AppliedCache) -> Result<(), kube::Error> {
+                $(relist_kind::<$kind>(Api::all(client.clone()), &self.$field, applied).await?;)*
+                if let Some(routes) = &self.http_routes {
+                    let resource = http_route::resource();
+                    relist_kind::<DynamicObject>(Api::all_with(client.clone(), &resource), routes, applied).await?;
+                }
+                Ok(())
             }
         }
     };
@@ -126,50 +129,53 @@ kinds! {
     storage_classes: StorageClass,
 }
 
-fn meta_of<K>(store: &Store<K>, namespace: &str, name: &str) -> Option<ObjectMeta>
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
-{
-    store.get(&ObjectRef::new(name).within(namespace)).map(|o| o.meta().clone())
+impl Default for Cache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Cache {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Whether the child `kind`/`name` exists in `namespace`.
     pub fn presence(&self, kind: &str, namespace: &str, name: &str) -> Presence {
-        let meta = match kind {
-            "Secret" => meta_of(&self.secrets, namespace, name),
-            "ConfigMap" => meta_of(&self.config_maps, namespace, name),
-            "Service" => meta_of(&self.services, namespace, name),
-            "ServiceAccount" => meta_of(&self.service_accounts, namespace, name),
-            "StatefulSet" => meta_of(&self.stateful_sets, namespace, name),
-            "Deployment" => meta_of(&self.deployments, namespace, name),
-            "NetworkPolicy" => meta_of(&self.network_policies, namespace, name),
-            "Ingress" => meta_of(&self.ingresses, namespace, name),
-            "PodDisruptionBudget" => meta_of(&self.pod_disruption_budgets, namespace, name),
-            "Role" => meta_of(&self.roles, namespace, name),
-            "RoleBinding" => meta_of(&self.role_bindings, namespace, name),
+        let fingerprint = match kind {
+            "Secret" => self.secrets.get(namespace, name).map(|e| e.fingerprint),
+            "ConfigMap" => self.config_maps.get(namespace, name).map(|e| e.fingerprint),
+            "Service" => self.services.get(namespace, name).map(|e| e.fingerprint),
+            "ServiceAccount" => self.service_accounts.get(namespace, name).map(|e| e.fingerprint),
+            "StatefulSet" => self.stateful_sets.get(namespace, name).map(|e| e.fingerprint),
+            "Deployment" => self.deployments.get(namespace, name).map(|e| e.fingerprint),
+            "NetworkPolicy" => self.network_policies.get(namespace, name).map(|e| e.fingerprint),
+            "Ingress" => self.ingresses.get(namespace, name).map(|e| e.fingerprint),
+            "PodDisruptionBudget" => self.pod_disruption_budgets.get(namespace, name).map(|e| e.fingerprint),
+            "Role" => self.roles.get(namespace, name).map(|e| e.fingerprint),
+            "RoleBinding" => self.role_bindings.get(namespace, name).map(|e| e.fingerprint),
             http_route::KIND => match &self.http_routes {
-                Some(store) => store
-                    .get(&ObjectRef::new_with(name, http_route::resource()).within(namespace))
-                    .map(|o| o.metadata.clone()),
+                Some(store) => store.get(namespace, name).map(|e| e.fingerprint),
                 None => return Presence::Unknown,
             },
             _ => return Presence::Unknown,
         };
-        meta.map_or(Presence::Absent, |m| Presence::Present(fingerprint(kind, &m)))
+        fingerprint.map_or(Presence::Absent, Presence::Present)
     }
 
-    pub fn secret(&self, namespace: &str, name: &str) -> Option<std::sync::Arc<Secret>> {
-        self.secrets.get(&ObjectRef::new(name).within(namespace))
+    /// The universe's Secret (its data only).
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<Arc<Secret>> {
+        self.secrets.get(namespace, name).map(|e| e.record)
     }
 
-    pub fn deployment(&self, namespace: &str, name: &str) -> Option<std::sync::Arc<Deployment>> {
-        self.deployments.get(&ObjectRef::new(name).within(namespace))
-    }
-
-    pub fn stateful_set(&self, namespace: &str, name: &str) -> Option<std::sync::Arc<StatefulSet>> {
-        self.stateful_sets.get(&ObjectRef::new(name).within(namespace))
+    /// The causes of trouble among the universe's pods and volume claims.
+    pub fn causes(&self, namespace: &str, universe: &str) -> Vec<Cause> {
+        let ours = |u: &Option<Box<str>>| u.as_deref() == Some(universe);
+        let pods = self.pods.in_namespace(namespace, |p| ours(&p.universe) && !p.causes.is_empty());
+        let claims: Vec<_> =
+            self.claims.in_namespace(namespace, |c| ours(&c.universe)).into_iter().map(|c| c.claim).collect();
+        let classes = if claims.is_empty() { Vec::new() } else { self.storage_classes.records() };
+        causes::causes(pods.into_iter().flat_map(|p| p.causes), &claims, &classes)
     }
 
     /// The cluster does not serve HTTPRoutes: their presence is unknown.
@@ -179,206 +185,24 @@ impl Cache {
     }
 }
 
-/// Drops what the operator never reads back, before an object enters the cache.
-pub trait Trim {
-    fn trim(&mut self);
-}
-
-/// Keeps what the operator reads of any object: name, namespace, uid, versions (the
-/// fingerprint) and the universe label (pods and claims are found by it).
-fn trim_meta(meta: &mut ObjectMeta) {
-    meta.managed_fields = None;
-    meta.annotations = None;
-    meta.owner_references = None;
-    meta.finalizers = None;
-    meta.generate_name = None;
-    if let Some(labels) = &mut meta.labels {
-        labels.retain(|k, _| k == crate::names::UNIVERSE_LABEL);
-    }
-}
-
-macro_rules! trim_meta_only {
-    ($($kind:ty),*) => {
-        $(impl Trim for $kind {
-            fn trim(&mut self) {
-                trim_meta(&mut self.metadata);
-            }
-        })*
-    };
-}
-
-// Secrets keep their data (the credentials are read from here); the rest is small. Claims keep
-// their spec (the StorageClass named) and phase.
-trim_meta_only!(
-    Secret,
-    Service,
-    ServiceAccount,
-    NetworkPolicy,
-    Ingress,
-    PodDisruptionBudget,
-    RoleBinding,
-    StorageClass,
-    PersistentVolumeClaim,
-    DynamicObject
-);
-
-impl Trim for ConfigMap {
-    fn trim(&mut self) {
-        trim_meta(&mut self.metadata);
-        self.data = None;
-        self.binary_data = None;
-    }
-}
-
-impl Trim for Role {
-    fn trim(&mut self) {
-        trim_meta(&mut self.metadata);
-        self.rules = None;
-    }
-}
-
-// Workloads: the replica counts (spec and status) and generations, nothing else.
-impl Trim for Deployment {
-    fn trim(&mut self) {
-        trim_meta(&mut self.metadata);
-        let replicas = self.spec.as_ref().and_then(|s| s.replicas);
-        self.spec = Some(DeploymentSpec { replicas, ..DeploymentSpec::default() });
-        if let Some(status) = &mut self.status {
-            status.conditions = None;
-        }
-    }
-}
-
-impl Trim for StatefulSet {
-    fn trim(&mut self) {
-        trim_meta(&mut self.metadata);
-        let replicas = self.spec.as_ref().and_then(|s| s.replicas);
-        self.spec = Some(StatefulSetSpec { replicas, ..StatefulSetSpec::default() });
-        if let Some(status) = &mut self.status {
-            status.conditions = None;
-            status.current_revision = None;
-            status.update_revision = None;
-        }
-    }
-}
-
-impl Trim for Pod {
-    fn trim(&mut self) {
-        trim_meta(&mut self.metadata);
-        // The causes of trouble are all in the status (images too): the scheduling condition
-        // and the containers' states.
-        self.spec = None;
-        if let Some(status) = &mut self.status {
-            if let Some(conditions) = &mut status.conditions {
-                conditions.retain(|c| c.type_ == "PodScheduled" && c.status == "False");
-            }
-            for container in status
-                .container_statuses
-                .iter_mut()
-                .flatten()
-                .chain(status.init_container_statuses.iter_mut().flatten())
-            {
-                container.image_id = String::new();
-                container.container_id = None;
-                container.volume_mounts = None;
-                container.resources = None;
-                container.allocated_resources = None;
-                container.user = None;
-            }
-            status.host_ip = None;
-            status.host_ips = None;
-            status.pod_ip = None;
-            status.pod_ips = None;
-            status.start_time = None;
-            status.qos_class = None;
-            status.ephemeral_container_statuses = None;
-            status.resource_claim_statuses = None;
-        }
-    }
-}
-
-/// A guard so the writers are handed out once (to the runner's watches).
-#[derive(Default)]
-pub struct WritersSlot(Mutex<Option<Writers>>);
-
-impl WritersSlot {
-    pub fn new(writers: Writers) -> Self {
-        Self(Mutex::new(Some(writers)))
-    }
-
-    pub fn take(&self) -> Option<Writers> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
-    }
-}
-
-impl Writers {
-    /// Lists every kind (all namespaces) into the stores at once, as the watches' initial lists
-    /// do, and forgets in `applied` the children gone since the last list (as a watch's delete
-    /// events make the runner do). For a process without watches: the reconcile bench and
-    /// tests on an in-memory API.
-    pub async fn relist(
-        &mut self,
-        client: &Client,
-        applied: &AppliedCache,
-        http_routes: bool,
-    ) -> Result<(), kube::Error> {
-        macro_rules! relist {
-            ($($field:ident: $kind:ty),*) => {
-                $(relist_kind::<$kind>(Api::all(client.clone()), &mut self.$field, applied, <$kind as k8s_openapi::Resource>::KIND).await?;)*
-            };
-        }
-        relist!(secrets: Secret, config_maps: ConfigMap, services: Service, service_accounts: ServiceAccount,
-            stateful_sets: StatefulSet, deployments: Deployment, network_policies: NetworkPolicy,
-            ingresses: Ingress, pod_disruption_budgets: PodDisruptionBudget, roles: Role,
-            role_bindings: RoleBinding, pods: Pod, claims: PersistentVolumeClaim, storage_classes: StorageClass);
-        if http_routes {
-            let resource = http_route::resource();
-            relist_kind(
-                Api::all_with(client.clone(), &resource),
-                &mut self.http_routes,
-                applied,
-                http_route::KIND,
-            )
-            .await?;
-        }
-        Ok(())
-    }
-}
-
 async fn relist_kind<K>(
     api: Api<K>,
-    writer: &mut Writer<K>,
+    store: &Store<K::Record>,
     applied: &AppliedCache,
-    kind: &str,
 ) -> Result<(), kube::Error>
 where
-    K: Resource + Trim + Clone + DeserializeOwned + std::fmt::Debug + 'static,
-    K::DynamicType: Eq + std::hash::Hash + Clone,
+    K: Resource + Recorded + Clone + DeserializeOwned + std::fmt::Debug + 'static,
 {
     let objects = api.list(&ListParams::default()).await?.items;
-    let id =
-        |o: &K| (o.meta().namespace.clone().unwrap_or_default(), o.meta().name.clone().unwrap_or_default());
-    let listed: std::collections::BTreeSet<_> = objects.iter().map(id).collect();
-    for (namespace, name) in writer.as_reader().state().iter().map(|o| id(o)).filter(|o| !listed.contains(o))
-    {
-        applied.invalidate(&AppliedCache::key(&namespace, kind, &name));
+    let listed: std::collections::BTreeSet<(String, String)> = objects
+        .iter()
+        .map(|o| (o.meta().namespace.clone().unwrap_or_default(), o.meta().name.clone().unwrap_or_default()))
+        .collect();
+    for (namespace, name) in store.keys().into_iter().filter(|o| !listed.contains(o)) {
+        applied.invalidate(&AppliedCache::key(&namespace, store.kind(), &name));
     }
-    fill(writer, objects);
+    store.fill(&objects);
     Ok(())
-}
-
-/// Replaces a store's content with `objects`, as a watch's initial list does.
-pub fn fill<K>(writer: &mut Writer<K>, objects: Vec<K>)
-where
-    K: Resource + Trim + Clone + 'static,
-    K::DynamicType: Eq + std::hash::Hash + Clone,
-{
-    writer.apply_watcher_event(&watcher::Event::Init);
-    for mut object in objects {
-        object.trim();
-        writer.apply_watcher_event(&watcher::Event::InitApply(object));
-    }
-    writer.apply_watcher_event(&watcher::Event::InitDone);
 }
 
 #[cfg(test)]
@@ -405,32 +229,32 @@ mod tests {
     }
 
     #[test]
-    fn presence_reads_the_stores_and_needs_every_list_first() {
-        let (cache, mut writers) = Cache::new();
+    fn presence_reads_the_caches_and_needs_every_list_first() {
+        let cache = Cache::new();
         assert!(!cache.ready());
         assert!(cache.unsynced().contains(&"Secret"));
         let deployment = Deployment { metadata: meta("blue-api", Some(2), "7"), ..Deployment::default() };
-        fill(&mut writers.deployments, vec![deployment]);
+        cache.deployments.fill([&deployment]);
         assert_eq!(cache.presence("Deployment", "games", "blue-api"), Presence::Present("g2".into()));
         assert_eq!(cache.presence("Deployment", "games", "blue-sim"), Presence::Absent);
         assert_eq!(cache.presence("Deployment", "other", "blue-api"), Presence::Absent);
         assert!(!cache.ready(), "the other kinds are not listed yet");
-        fill(&mut writers.secrets, vec![]);
-        fill(&mut writers.config_maps, vec![]);
-        fill(&mut writers.services, vec![]);
-        fill(&mut writers.service_accounts, vec![]);
-        fill(&mut writers.stateful_sets, vec![]);
-        fill(&mut writers.network_policies, vec![]);
-        fill(&mut writers.ingresses, vec![]);
-        fill(&mut writers.pod_disruption_budgets, vec![]);
-        fill(&mut writers.roles, vec![]);
-        fill(&mut writers.role_bindings, vec![]);
-        fill(&mut writers.pods, vec![]);
-        fill(&mut writers.claims, vec![]);
-        fill(&mut writers.storage_classes, vec![]);
-        assert!(!cache.ready(), "HTTPRoutes are watched in this cache");
+        cache.secrets.fill::<Secret>([]);
+        cache.config_maps.fill::<ConfigMap>([]);
+        cache.services.fill::<Service>([]);
+        cache.service_accounts.fill::<ServiceAccount>([]);
+        cache.stateful_sets.fill::<StatefulSet>([]);
+        cache.network_policies.fill::<NetworkPolicy>([]);
+        cache.ingresses.fill::<Ingress>([]);
+        cache.pod_disruption_budgets.fill::<PodDisruptionBudget>([]);
+        cache.roles.fill::<Role>([]);
+        cache.role_bindings.fill::<RoleBinding>([]);
+        cache.pods.fill::<Pod>([]);
+        cache.claims.fill::<PersistentVolumeClaim>([]);
+        cache.storage_classes.fill::<StorageClass>([]);
+        assert_eq!(cache.unsynced(), ["HTTPRoute"], "HTTPRoutes are watched in this cache");
         assert!(cache.clone().without_http_routes().ready());
-        fill(&mut writers.http_routes, vec![]);
+        cache.http_routes.as_ref().unwrap().fill::<DynamicObject>([]);
         assert!(cache.ready());
         assert_eq!(
             cache.clone().without_http_routes().presence(http_route::KIND, "games", "x"),
@@ -439,13 +263,77 @@ mod tests {
     }
 
     #[test]
-    fn trimmed_objects_keep_what_the_operator_reads() {
-        let mut pod = Pod {
-            metadata: ObjectMeta { managed_fields: Some(vec![Default::default()]), ..meta("p", None, "1") },
-            spec: Some(Default::default()),
-            status: Some(Default::default()),
+    fn a_relist_is_swapped_in_whole_and_events_keep_the_cache_current() {
+        use kube::runtime::watcher::Event;
+        let store: Store<()> = Store::new("ConfigMap");
+        let config = |name: &str, version: &str| ConfigMap {
+            metadata: meta(name, None, version),
+            ..ConfigMap::default()
         };
-        pod.trim();
-        assert!(pod.metadata.managed_fields.is_none() && pod.spec.is_none() && pod.status.is_some());
+        store.apply(&Event::Apply(config("a", "1")));
+        assert!(!store.listed(), "an event before the first list does not make the kind listed");
+        store.apply(&Event::<ConfigMap>::Init);
+        store.apply(&Event::InitApply(config("b", "2")));
+        assert_eq!(
+            store.keys(),
+            [("games".to_owned(), "a".to_owned())],
+            "the list is not visible before it ends"
+        );
+        store.apply(&Event::<ConfigMap>::InitDone);
+        assert!(store.listed());
+        assert_eq!(
+            store.keys(),
+            [("games".to_owned(), "b".to_owned())],
+            "what the list did not show is gone"
+        );
+        store.apply(&Event::Apply(config("b", "3")));
+        assert_eq!(store.get("games", "b").map(|e| e.fingerprint), Some("v3".to_owned()));
+        store.apply(&Event::Delete(config("b", "3")));
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_universes_causes_come_from_its_own_pods_and_claims() {
+        use k8s_openapi::api::core::v1::{ContainerState, ContainerStateWaiting, ContainerStatus, PodStatus};
+        let labelled = |name: &str, universe: &str| ObjectMeta {
+            labels: Some([(crate::names::UNIVERSE_LABEL.to_owned(), universe.to_owned())].into()),
+            ..meta(name, None, "1")
+        };
+        let pulling = |name: &str, universe: &str| Pod {
+            metadata: labelled(name, universe),
+            spec: None,
+            status: Some(PodStatus {
+                container_statuses: Some(vec![ContainerStatus {
+                    name: "api".into(),
+                    image: "sector:bad".into(),
+                    state: Some(ContainerState {
+                        waiting: Some(ContainerStateWaiting {
+                            reason: Some("ErrImagePull".into()),
+                            message: None,
+                        }),
+                        ..ContainerState::default()
+                    }),
+                    ..ContainerStatus::default()
+                }]),
+                ..PodStatus::default()
+            }),
+        };
+        let healthy = Pod { metadata: labelled("blue-sim-0", "blue"), ..Pod::default() };
+        let cache = Cache::new();
+        cache.pods.fill([&pulling("blue-api-0", "blue"), &pulling("red-api-0", "red"), &healthy]);
+        let claim: PersistentVolumeClaim = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "data-blue-redis-0", "namespace": "games", "labels": { crate::names::UNIVERSE_LABEL: "blue" } },
+            "spec": { "storageClassName": "fast" },
+            "status": { "phase": "Pending" }
+        }))
+        .unwrap();
+        cache.claims.fill([&claim]);
+        cache.storage_classes.fill::<StorageClass>([]);
+        let found: Vec<String> = cache.causes("games", "blue").into_iter().map(|c| c.message).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("StorageClass \"fast\" does not exist"), "{found:?}");
+        assert!(found[1].contains("blue-api-0 cannot pull image sector:bad"), "{found:?}");
+        assert!(cache.causes("other", "blue").is_empty());
+        assert_eq!(cache.causes("games", "red").len(), 1);
     }
 }

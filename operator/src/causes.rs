@@ -40,42 +40,71 @@ impl Reason {
 const DEFAULT_CLASS_ANNOTATIONS: [&str; 2] =
     ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];
 
-fn is_default(class: &StorageClass) -> bool {
-    DEFAULT_CLASS_ANNOTATIONS.iter().any(|a| class.annotations().get(*a).is_some_and(|v| v == "true"))
+/// What a volume claim says about its provisioning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub name: String,
+    pub pending: bool,
+    /// The StorageClass it names, if any (none: the cluster's default).
+    pub class: Option<String>,
 }
 
-/// The causes found in one universe's pods and claims, sorted and without repeats.
-pub fn causes<'a>(
-    pods: impl IntoIterator<Item = &'a Pod>,
-    claims: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
-    classes: &[&StorageClass],
-) -> Vec<Cause> {
-    let mut out: Vec<Cause> = claims.into_iter().filter_map(|c| pending_claim(c, classes)).collect();
-    for pod in pods {
-        out.extend(pod_causes(pod));
+impl Claim {
+    pub fn of(claim: &PersistentVolumeClaim) -> Self {
+        Self {
+            name: claim.name_any(),
+            pending: claim.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending"),
+            class: claim.spec.as_ref().and_then(|s| s.storage_class_name.clone()).filter(|n| !n.is_empty()),
+        }
     }
+}
+
+/// A StorageClass as a pending claim's cause names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    pub name: String,
+    pub default: bool,
+    pub provisioner: String,
+}
+
+impl Class {
+    pub fn of(class: &StorageClass) -> Self {
+        Self {
+            name: class.name_any(),
+            default: DEFAULT_CLASS_ANNOTATIONS
+                .iter()
+                .any(|a| class.annotations().get(*a).is_some_and(|v| v == "true")),
+            provisioner: class.provisioner.clone(),
+        }
+    }
+}
+
+/// The causes found in one universe's pods (see [`pod_causes`]) and claims, sorted and without
+/// repeats.
+pub fn causes(
+    pod_causes: impl IntoIterator<Item = Cause>,
+    claims: &[Claim],
+    classes: &[Class],
+) -> Vec<Cause> {
+    let mut out: Vec<Cause> = claims.iter().filter_map(|c| pending_claim(c, classes)).collect();
+    out.extend(pod_causes);
     out.sort();
     out.dedup();
     out
 }
 
-fn pending_claim(claim: &PersistentVolumeClaim, classes: &[&StorageClass]) -> Option<Cause> {
-    let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref());
-    if phase != Some("Pending") {
+fn pending_claim(claim: &Claim, classes: &[Class]) -> Option<Cause> {
+    if !claim.pending {
         return None;
     }
-    let name = claim.name_any();
-    let named = claim.spec.as_ref().and_then(|s| s.storage_class_name.as_deref()).filter(|n| !n.is_empty());
-    let detail = match named {
-        None => match classes.iter().find(|c| is_default(c)) {
+    let detail = match &claim.class {
+        None => match classes.iter().find(|c| c.default) {
             None => "it names no StorageClass and the cluster has no default StorageClass (set \
                      spec.redis.storage.storageClassName, or mark a StorageClass as the default)"
                 .to_owned(),
-            Some(default) => {
-                format!("waiting for a volume from the default StorageClass {:?}", default.name_any())
-            }
+            Some(default) => format!("waiting for a volume from the default StorageClass {:?}", default.name),
         },
-        Some(class_name) => match classes.iter().find(|c| c.name_any() == class_name) {
+        Some(class_name) => match classes.iter().find(|c| &c.name == class_name) {
             None => format!(
                 "StorageClass {class_name:?} does not exist (fix spec.redis.storage.storageClassName)"
             ),
@@ -87,11 +116,12 @@ fn pending_claim(claim: &PersistentVolumeClaim, classes: &[&StorageClass]) -> Op
     };
     Some(Cause {
         reason: Reason::VolumePending,
-        message: format!("PersistentVolumeClaim {name} is Pending: {detail}"),
+        message: format!("PersistentVolumeClaim {} is Pending: {detail}", claim.name),
     })
 }
 
-fn pod_causes(pod: &Pod) -> Vec<Cause> {
+/// The causes of trouble one pod shows (kept per pod in the cache, computed as it changes).
+pub fn pod_causes(pod: &Pod) -> Vec<Cause> {
     let name = pod.name_any();
     let Some(status) = &pod.status else { return Vec::new() };
     let mut out = Vec::new();
@@ -204,22 +234,23 @@ mod tests {
 
     #[test]
     fn a_pending_claim_says_what_is_wrong_with_its_storage_class() {
-        let none: [&StorageClass; 0] = [];
-        let found = causes([], [&claim(None, "Pending")], &none);
+        let none: [Class; 0] = [];
+        let claims = |class, phase| [Claim::of(&claim(class, phase))];
+        let found = causes([], &claims(None, "Pending"), &none);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].reason, Reason::VolumePending);
         assert!(found[0].message.contains("data-blue-redis-0 is Pending"), "{}", found[0].message);
         assert!(found[0].message.contains("no default StorageClass"), "{}", found[0].message);
 
-        let fast = class("fast", false);
-        let found = causes([], [&claim(Some("slow"), "Pending")], &[&fast]);
+        let fast = Class::of(&class("fast", false));
+        let found = causes([], &claims(Some("slow"), "Pending"), std::slice::from_ref(&fast));
         assert!(found[0].message.contains("StorageClass \"slow\" does not exist"), "{}", found[0].message);
-        let found = causes([], [&claim(Some("fast"), "Pending")], &[&fast]);
+        let found = causes([], &claims(Some("fast"), "Pending"), std::slice::from_ref(&fast));
         assert!(found[0].message.contains("provisioner example.com/disk"), "{}", found[0].message);
-        let standard = class("standard", true);
-        let found = causes([], [&claim(None, "Pending")], &[&fast, &standard]);
+        let standard = Class::of(&class("standard", true));
+        let found = causes([], &claims(None, "Pending"), &[fast, standard]);
         assert!(found[0].message.contains("default StorageClass \"standard\""), "{}", found[0].message);
-        assert!(causes([], [&claim(None, "Bound")], &none).is_empty());
+        assert!(causes([], &claims(None, "Bound"), &none).is_empty());
     }
 
     #[test]
@@ -255,8 +286,8 @@ mod tests {
             container_statuses: Some(vec![waiting("ContainerCreating", "")]),
             ..PodStatus::default()
         });
-        let none: [&StorageClass; 0] = [];
-        let found = causes([&crashing, &pulling, &unschedulable, &creating, &pulling], [], &none);
+        let pods = [&crashing, &pulling, &unschedulable, &creating, &pulling];
+        let found = causes(pods.into_iter().flat_map(pod_causes), &[], &[]);
         assert_eq!(
             messages(&found),
             [

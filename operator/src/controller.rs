@@ -32,8 +32,7 @@ use tracing::Instrument;
 
 use crate::apply::{Applied, AppliedCache, Timing, apply_all};
 use crate::autoscale::{Stabilizer, recommended};
-use crate::cache::{Cache, Writers, WritersSlot};
-use crate::causes::{self, Cause};
+use crate::cache::Cache;
 use crate::children::{self, Credentials, Inputs};
 use crate::control::{self, AdminAction};
 use crate::crd::{BotReplicas, Phase, SectorUniverse, SectorUniverseStatus};
@@ -42,8 +41,8 @@ use crate::game_config;
 use crate::gateway_api::GatewayApi;
 use crate::live::{self, Connections, Connector, Live};
 use crate::metrics::Metrics;
+use crate::names::Component;
 use crate::names::Names;
-use crate::names::{Component, UNIVERSE_LABEL};
 use crate::redis_probe::Probes;
 use crate::settings::Settings;
 use crate::status::{self, Observation};
@@ -76,8 +75,6 @@ pub struct Context<C: Connector> {
     pub gateway_api: GatewayApi,
     /// The watched objects (see [`crate::cache`]).
     pub cache: Mutex<Cache>,
-    /// The cache's writing halves, until the runner (or a test) takes them.
-    pub writers: WritersSlot,
     memory: Mutex<HashMap<String, Memory>>,
 }
 
@@ -121,7 +118,7 @@ impl<C: Connector> Context<C> {
     pub fn new(client: Client, settings: Settings, connector: C, metrics: Arc<Metrics>) -> Self {
         let reporter =
             Reporter { controller: "sector-operator".into(), instance: Some(settings.pod_name.clone()) };
-        let (cache, writers) = Cache::new();
+        let cache = Cache::new();
         Self {
             recorder: Recorder::new(client.clone(), reporter),
             client,
@@ -132,7 +129,6 @@ impl<C: Connector> Context<C> {
             applied: AppliedCache::default(),
             gateway_api: GatewayApi::default(),
             cache: Mutex::new(cache),
-            writers: WritersSlot::new(writers),
             memory: Mutex::new(HashMap::new()),
         }
     }
@@ -142,13 +138,14 @@ impl<C: Connector> Context<C> {
         self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// Takes the cache's writers (once), telling whether HTTPRoutes are watched.
-    pub fn take_writers(&self, http_routes_watched: bool) -> Option<Writers> {
+    /// The caches for the watches (or a test) to fill, once it is known whether HTTPRoutes are
+    /// watched (without Gateway API their presence is unknown).
+    pub fn cache_to_fill(&self, http_routes_watched: bool) -> Cache {
+        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !http_routes_watched {
-            let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             *cache = cache.clone().without_http_routes();
         }
-        self.writers.take()
+        cache.clone()
     }
 
     /// Forgets what was remembered about a universe that is gone.
@@ -301,10 +298,8 @@ async fn reconcile_inner<C: Connector>(
     let mut applied = apply_children(ctx, &cache, namespace, &wanted).await;
 
     // 4. Live state.
-    let redis_set_ready = cache
-        .stateful_set(namespace, &names.of(Component::Redis))
-        .and_then(|s| s.status.as_ref().and_then(|st| st.ready_replicas))
-        .is_some_and(|r| r >= 1);
+    let redis_set_ready =
+        cache.stateful_sets.get(namespace, &names.of(Component::Redis)).is_some_and(|s| s.record.ready >= 1);
     let (store, read) = read_live(ctx, su, &key, &credentials, redis_set_ready).await;
     let live = match read {
         LiveRead::Read(state) => Ok(state),
@@ -416,7 +411,7 @@ async fn reconcile_inner<C: Connector>(
 
     // 6. Status, with the causes of trouble when something is not ready.
     if !obs.not_ready.is_empty() || redis_down {
-        obs.causes = universe_causes(&cache, namespace, name);
+        obs.causes = cache.causes(namespace, name);
     }
     let new = write_status(su, ctx, namespace, name, &obs).await?;
     if !obs.apply_errors.is_empty() {
@@ -587,19 +582,6 @@ fn redis_failed<C: Connector>(ctx: &Context<C>, key: &str, message: &str, redis_
         m.redis.last_error = Some(message.to_owned());
         m.redis.set_ready_at_failure = redis_set_ready;
     });
-}
-
-/// The causes of trouble among the universe's pods and volume claims, from the cache.
-fn universe_causes(cache: &Cache, namespace: &str, name: &str) -> Vec<Cause> {
-    let ours = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-        meta.namespace.as_deref() == Some(namespace)
-            && meta.labels.as_ref().and_then(|l| l.get(UNIVERSE_LABEL)).map(String::as_str) == Some(name)
-    };
-    let pods = cache.pods.state_filter(|p| ours(&p.metadata));
-    let claims = cache.claims.state_filter(|c| ours(&c.metadata));
-    let classes = if claims.is_empty() { Vec::new() } else { cache.storage_classes.state() };
-    let classes: Vec<_> = classes.iter().map(AsRef::as_ref).collect();
-    causes::causes(pods.iter().map(AsRef::as_ref), claims.iter().map(AsRef::as_ref), &classes)
 }
 
 async fn record_action<C: Connector>(su: &SectorUniverse, ctx: &Context<C>, action: &AdminAction) {

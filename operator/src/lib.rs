@@ -24,6 +24,7 @@ pub mod settings;
 pub mod status;
 pub mod telemetry;
 pub mod validate;
+pub mod workload_state;
 
 /// Selects ring as rustls's process-wide crypto provider (kube's TLS client asks for the
 /// default). Needed when the build enables more than one provider; harmless otherwise.

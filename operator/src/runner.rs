@@ -10,17 +10,21 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::{self, ObjectRef, store::Writer};
+use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Predicate, PredicateConfig, WatchStreamExt, predicates, watcher};
 use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use crate::apply::AppliedCache;
-use crate::cache::{Trim, Writers};
+use crate::cache::{Cache, Recorded, Store};
 use crate::children::http_route;
 use crate::controller::{Context, error_policy, reconcile};
 use crate::crd::SectorUniverse;
@@ -62,6 +66,8 @@ pub async fn run<C: Connector>(
     let forget = ctx.clone();
     let events = watcher(universes, watcher::Config::default().any_semantic())
         .default_backoff()
+        // Reconciles read the universe from this store; its managed fields are never read.
+        .modify(|su| su.metadata.managed_fields = None)
         .reflect(writer)
         .inspect_ok(move |event| {
             if let watcher::Event::Delete(su) = event {
@@ -70,10 +76,7 @@ pub async fn run<C: Connector>(
         })
         .applied_objects();
     let routes_served = discover_http_routes(&ctx).await;
-    let Some(writers) = ctx.take_writers(routes_served) else {
-        panic!("the operator's watch caches are started once per process");
-    };
-    let Writers {
+    let Cache {
         secrets,
         config_maps,
         services,
@@ -89,20 +92,21 @@ pub async fn run<C: Connector>(
         claims,
         storage_classes,
         http_routes,
-    } = writers;
+    } = ctx.cache_to_fill(routes_served);
     let controller = Controller::for_stream(triggers(events), reader)
         .with_config(controller::Config::default().concurrency(ctx.settings.concurrency));
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, secrets);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, config_maps);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, services);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, stateful_sets);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, deployments);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, network_policies);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, ingresses);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, pod_disruption_budgets);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, service_accounts);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, roles);
-    let controller = owns(controller, &ctx, api(&client, ns), &owned, role_bindings);
+    let controller = owns(controller, &ctx, api::<Secret>(&client, ns), &owned, secrets);
+    let controller = owns(controller, &ctx, api::<ConfigMap>(&client, ns), &owned, config_maps);
+    let controller = owns(controller, &ctx, api::<Service>(&client, ns), &owned, services);
+    let controller = owns(controller, &ctx, api::<StatefulSet>(&client, ns), &owned, stateful_sets);
+    let controller = owns(controller, &ctx, api::<Deployment>(&client, ns), &owned, deployments);
+    let controller = owns(controller, &ctx, api::<NetworkPolicy>(&client, ns), &owned, network_policies);
+    let controller = owns(controller, &ctx, api::<Ingress>(&client, ns), &owned, ingresses);
+    let controller =
+        owns(controller, &ctx, api::<PodDisruptionBudget>(&client, ns), &owned, pod_disruption_budgets);
+    let controller = owns(controller, &ctx, api::<ServiceAccount>(&client, ns), &owned, service_accounts);
+    let controller = owns(controller, &ctx, api::<Role>(&client, ns), &owned, roles);
+    let controller = owns(controller, &ctx, api::<RoleBinding>(&client, ns), &owned, role_bindings);
     // Pods, claims and storage classes only feed the cache (the causes in the status): their
     // workload's status changes trigger the reconcile, and a universe that is not ready is
     // revisited every few seconds.
@@ -115,13 +119,13 @@ pub async fn run<C: Connector>(
         &watcher::Config::default(),
         storage_classes,
     );
-    let controller = if routes_served {
+    let controller = if let Some(http_routes) = http_routes {
         let resource = http_route::resource();
         let routes: Api<DynamicObject> = match ns {
             Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
             None => Api::all_with(client.clone(), &resource),
         };
-        let stream = cached_stream(&ctx, routes, &owned, http_routes, resource.kind.clone());
+        let stream = cached_stream(&ctx, routes, &owned, http_routes);
         controller.watches_stream_with(stream, child_mapper, resource)
     } else {
         controller
@@ -174,31 +178,30 @@ async fn report_cache_sync<C: Connector>(ctx: Arc<Context<C>>) {
     }
 }
 
-/// A watch feeding a cache store: trimmed objects, deletions forgotten by the apply memory
-/// (so a deleted child is applied again at once), errors logged.
+/// A watch feeding a cache (each object's record), deletions forgotten by the apply memory (so
+/// a deleted child is applied again at once), errors logged.
 fn cached_stream<K, C: Connector>(
     ctx: &Arc<Context<C>>,
     api: Api<K>,
     config: &watcher::Config,
-    writer: Writer<K>,
-    kind: String,
+    store: Store<K::Record>,
 ) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static
 where
-    K: Resource + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource + Recorded + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Eq + std::hash::Hash + Clone + Send + Sync,
 {
     let ctx = ctx.clone();
     watcher(api, config.clone())
         .default_backoff()
-        .modify(Trim::trim)
-        .reflect(writer)
         .inspect(move |event| match event {
-            Ok(watcher::Event::Delete(child)) => {
-                let namespace = child.namespace().unwrap_or_default();
-                ctx.applied.invalidate(&AppliedCache::key(&namespace, &kind, &child.name_any()));
+            Ok(event) => {
+                store.apply(event);
+                if let watcher::Event::Delete(child) = event {
+                    let namespace = child.namespace().unwrap_or_default();
+                    ctx.applied.invalidate(&AppliedCache::key(&namespace, store.kind(), &child.name_any()));
+                }
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(kind = %kind, error = %e, "watch failed; retrying"),
+            Err(e) => tracing::warn!(kind = store.kind(), error = %e, "watch failed; retrying"),
         })
         .touched_objects()
 }
@@ -209,12 +212,12 @@ fn owns<K, C: Connector>(
     ctx: &Arc<Context<C>>,
     api: Api<K>,
     config: &watcher::Config,
-    writer: Writer<K>,
+    store: Store<K::Record>,
 ) -> Controller<SectorUniverse>
 where
-    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Recorded + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    into_cache(controller, ctx, api, config, writer, child_mapper::<K>)
+    into_cache(controller, ctx, api, config, store, child_mapper::<K>)
 }
 
 /// Watches a kind into the cache only.
@@ -223,12 +226,12 @@ fn cached_only<K, C: Connector>(
     ctx: &Arc<Context<C>>,
     api: Api<K>,
     config: &watcher::Config,
-    writer: Writer<K>,
+    store: Store<K::Record>,
 ) -> Controller<SectorUniverse>
 where
-    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Recorded + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    into_cache(controller, ctx, api, config, writer, |_: K| std::iter::empty())
+    into_cache(controller, ctx, api, config, store, |_: K| std::iter::empty())
 }
 
 /// Watches a kind into its cache store; `mapper` names the universes each event reconciles.
@@ -237,16 +240,15 @@ fn into_cache<K, C: Connector, I>(
     ctx: &Arc<Context<C>>,
     api: Api<K>,
     config: &watcher::Config,
-    writer: Writer<K>,
+    store: Store<K::Record>,
     mapper: impl Fn(K) -> I + Sync + Send + 'static,
 ) -> Controller<SectorUniverse>
 where
-    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Recorded + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     I: IntoIterator<Item = ObjectRef<SectorUniverse>> + 'static,
     I::IntoIter: Send,
 {
-    let kind = K::kind(&()).into_owned();
-    controller.watches_stream(cached_stream(ctx, api, config, writer, kind), mapper)
+    controller.watches_stream(cached_stream(ctx, api, config, store), mapper)
 }
 
 /// Whether the cluster serves Gateway API, so HTTPRoutes can be watched: without its CRDs a

@@ -17,7 +17,7 @@ use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use kube::runtime::controller::Action;
 use kube::{Client, Resource};
-use sector_operator::cache::Writers;
+use sector_operator::cache::Cache;
 use sector_operator::controller::{Context, reconcile};
 use sector_operator::crd::SectorUniverse;
 use sector_operator::error::Error;
@@ -47,10 +47,9 @@ impl Connector for TestRedis {
 pub struct Harness {
     pub client: Client,
     pub ctx: Arc<Context<TestRedis>>,
-    /// The watch caches' writers, filled from the in-memory API before each reconcile (as the
-    /// watches would have by then).
-    writers: tokio::sync::Mutex<Writers>,
-    routes_served: bool,
+    /// The watch caches, filled from the in-memory API before each reconcile (as the watches
+    /// would have by then).
+    cache: Cache,
     pub redis: RedisServer,
     /// The test's own connection, playing the simulation's part.
     pub store: RedisStore,
@@ -176,8 +175,8 @@ pub async fn harness_on(settings: Settings, client: Client) -> Harness {
     let ctx = Arc::new(Context::new(client.clone(), settings, connector, Arc::new(Metrics::new())));
     let routes: Api<HTTPRoute> = Api::namespaced(client.clone(), NS);
     let routes_served = routes.list(&ListParams::default()).await.is_ok();
-    let writers = ctx.take_writers(routes_served).expect("writers are taken once");
-    Harness { client, ctx, writers: tokio::sync::Mutex::new(writers), routes_served, redis, store }
+    let cache = ctx.cache_to_fill(routes_served);
+    Harness { client, ctx, cache, redis, store }
 }
 
 impl Harness {
@@ -230,11 +229,7 @@ impl Harness {
 
     /// Brings the watch caches up to date with the in-memory API.
     pub async fn sync_cache(&self) {
-        let mut writers = self.writers.lock().await;
-        writers
-            .relist(&self.client, &self.ctx.applied, self.routes_served)
-            .await
-            .expect("list for the caches");
+        self.cache.relist(&self.client, &self.ctx.applied).await.expect("list for the caches");
     }
 
     /// Every object the operator manages in the namespace, keyed `Kind/name`, without the

@@ -277,6 +277,12 @@ async fn fleet(s: &mut Suite, count: usize, reachable: bool, mode: &str) -> Resu
     for line in report {
         println!("fleet: {line}");
     }
+    // Kept (`SECTOR_FLEET_KEEP=1`): the settled fleet stays for experiments with the operator
+    // run by hand (allocator, cache settings) until the next suite run removes it.
+    if std::env::var("SECTOR_FLEET_KEEP").is_ok_and(|v| v == "1") {
+        println!("fleet: kept namespace {ns}");
+        return Ok(());
+    }
     if quick {
         let api: Api<Namespace> = Api::all(s.client.clone());
         api.delete(&ns, &DeleteParams::default()).await?;
