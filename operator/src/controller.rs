@@ -208,6 +208,7 @@ pub async fn reconcile<C: Connector>(su: Arc<SectorUniverse>, ctx: Arc<Context<C
     let result = reconcile_inner(&su, &ctx, &namespace, &name).instrument(span).await;
     match &result {
         Ok(_) => ctx.memory(&key, |m| m.failures = 0),
+        Err(Error::Gone) => tracing::debug!(universe = %key, "deleted while being reconciled"),
         Err(e) => tracing::warn!(universe = %key, error = %e, "reconcile failed"),
     }
     ctx.metrics.reconciled(started.elapsed().as_secs_f64(), result.as_ref().err().map(Error::metric_label));
@@ -215,7 +216,10 @@ pub async fn reconcile<C: Connector>(su: Arc<SectorUniverse>, ctx: Arc<Context<C
 }
 
 /// Requeue with exponential backoff per universe.
-pub fn error_policy<C: Connector>(su: Arc<SectorUniverse>, _error: &Error, ctx: Arc<Context<C>>) -> Action {
+pub fn error_policy<C: Connector>(su: Arc<SectorUniverse>, error: &Error, ctx: Arc<Context<C>>) -> Action {
+    if matches!(error, Error::Gone) {
+        return Action::await_change();
+    }
     let key = format!("{}/{}", su.namespace().unwrap_or_default(), su.name_any());
     let failures = ctx.memory(&key, |m| {
         m.failures = m.failures.saturating_add(1);
@@ -615,7 +619,12 @@ async fn write_status<C: Connector>(
         status::Change::Minor | status::Change::Other => {}
     }
     let api: Api<SectorUniverse> = Api::namespaced(ctx.client.clone(), namespace);
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await?;
+    let patched =
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(status::merge_patch(&new)?)).await;
+    match patched {
+        Err(kube::Error::Api(e)) if e.code == 404 => return Err(Error::Gone),
+        other => other?,
+    };
     let uid = su.metadata.uid.clone().unwrap_or_default();
     ctx.memory(&key, |m| {
         m.written = Some(WrittenStatus { at: Instant::now(), uid, status: new.clone() });

@@ -26,6 +26,11 @@ pub enum Error {
     /// The object lacks a namespace or name (never true for objects from the API server).
     #[error("object without {0}")]
     MissingMetadata(&'static str),
+
+    /// The universe was deleted while it was being reconciled (its status write found nothing):
+    /// not a failure, nothing is left to do.
+    #[error("the universe was deleted meanwhile")]
+    Gone,
 }
 
 impl Error {
@@ -38,6 +43,7 @@ impl Error {
             Self::Serialize(_) => "serialize",
             Self::Random(_) => "random",
             Self::MissingMetadata(_) => "metadata",
+            Self::Gone => "gone",
         }
     }
 }

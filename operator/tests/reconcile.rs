@@ -3,11 +3,14 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use common::*;
 use kube::api::DeleteParams;
 use kube::runtime::controller::Action;
+use sector_operator::controller::{error_policy, reconcile};
 use sector_operator::crd::Phase;
+use sector_operator::error::Error;
 use sector_operator::status::{self, DEGRADED, PAUSED, READY, REDIS_READY};
 use sector_store::{ClaimStore, ControlStore, SimPhase, SimStatus};
 use serde_json::{Value, json};
@@ -256,6 +259,18 @@ async fn deleting_the_universe_deletes_its_children() {
     assert!(!h.children().await.is_empty());
     h.universes().delete("blue", &DeleteParams::foreground()).await.expect("delete");
     assert_eq!(h.children().await.len(), 0, "owner references cascade the deletion");
+}
+
+#[tokio::test]
+async fn a_universe_deleted_while_reconciled_is_not_a_failure() {
+    let h = harness().await;
+    h.create("blue", json!({})).await;
+    let stale = Arc::new(h.get("blue").await);
+    h.universes().delete("blue", &DeleteParams::background()).await.expect("delete");
+    h.sync_cache().await;
+    let result = reconcile(stale.clone(), h.ctx.clone()).await;
+    assert!(matches!(result, Err(Error::Gone)), "{result:?}");
+    assert_eq!(error_policy(stale, &Error::Gone, h.ctx.clone()), Action::await_change(), "no retry");
 }
 
 #[tokio::test]
