@@ -4,7 +4,7 @@
 # lints, runs every test (unit, property, golden-trace conformance, store conformance on
 # a real redis-server), the web UI's unit tests and a browser end-to-end game in headless
 # chromium, the operator's packaging checks (helm, hadolint), schemathesis against the API's
-# OpenAPI document and the conformance command over the shared golden traces. The minter's
+# OpenAPI document and the conformance command over the golden traces (tests/golden). The minter's
 # tests compile the award contract with solc-js and mint on a local ganache chain. The operator's
 # end-to-end suite runs against a real control plane (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kwok) that scripts/cluster.sh builds from Go modules,
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GOLDEN_DIR="${SECTOR_GOLDEN_DIR:-$(cd .. && pwd)/shared/golden}"
+GOLDEN_DIR="${SECTOR_GOLDEN_DIR:-$(pwd)/tests/golden}"
 export SECTOR_GOLDEN_DIR="$GOLDEN_DIR"
 if [[ ! -d "$GOLDEN_DIR" ]]; then
   echo "golden traces not found at $GOLDEN_DIR (set SECTOR_GOLDEN_DIR)" >&2

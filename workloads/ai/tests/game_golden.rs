@@ -1,4 +1,4 @@
-//! Golden bots-only games (golden/README.md): at every tick the AI, run on the state after
+//! Golden bots-only games (tests/golden/README.md): at every tick the AI, run on the state after
 //! the previous tick, must produce exactly the recorded orders (faction, origin, target, in
 //! order); the world is then advanced with the recorded orders and must match the recorded
 //! state; the last line's winner must match the run-end rule. A second puppet plays the
@@ -14,7 +14,7 @@ use sector_core::{Config, Order};
 use serde_json::Value;
 
 fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden").join(name)
 }
 
 fn read_lines(name: &str) -> Result<Vec<Value>, String> {

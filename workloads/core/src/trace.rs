@@ -1,4 +1,4 @@
-//! The golden-trace state shape (golden/README.md): building a world from a trace's line 0,
+//! The golden-trace state shape (tests/golden/README.md): building a world from a trace's line 0,
 //! rendering a world in the trace shape, and finding the first differing field.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Replays `shared/golden/generator.jsonl.gz`: every recorded seed string must generate
+//! Replays `tests/golden/generator.jsonl.gz`: every recorded seed string must generate
 //! exactly the recorded world (every field, floats compared with `==`).
 
 use std::fs::File;
@@ -12,14 +12,14 @@ use sector_core::{Config, FactionIdx, World};
 use serde_json::{Map, Value, json};
 
 fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden/generator.jsonl.gz")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/generator.jsonl.gz")
 }
 
 fn faction(world: &World, idx: Option<FactionIdx>) -> Value {
     idx.map_or(Value::Null, |i| json!(world.registry.id(i)))
 }
 
-/// The world in the trace's line-0 `state` shape (shared/golden/README.md).
+/// The world in the trace's line-0 `state` shape (tests/golden/README.md).
 fn state_json(world: &World) -> Value {
     let systems: Vec<Value> = world
         .systems

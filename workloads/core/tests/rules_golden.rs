@@ -9,7 +9,7 @@ use sector_core::trace::{compare_state, order_from_trace, world_from_trace};
 use serde_json::Value;
 
 fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden").join(name)
 }
 
 fn replay(name: &str) -> u64 {

@@ -11,7 +11,7 @@ use sector_core::trace::{Mismatch, compare_state, first_difference, order_from_t
 use sector_core::{Config, Order, World, generator, outcome, seed};
 use serde_json::{Value, json};
 
-/// What kind of trace a file holds, from its name (golden/README.md).
+/// What kind of trace a file holds, from its name (tests/golden/README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraceKind {
     Generator,

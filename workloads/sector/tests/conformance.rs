@@ -1,4 +1,4 @@
-//! `sector conformance` over the shared golden traces, and its failure reporting.
+//! `sector conformance` over the golden traces (tests/golden), and its failure reporting.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::process::Command;
 fn golden_dir() -> PathBuf {
     std::env::var_os("SECTOR_GOLDEN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden"))
 }
 
 fn sector(args: &[&std::ffi::OsStr]) -> (bool, String) {
