@@ -348,7 +348,10 @@ async fn accept_passwords(secrets: Api<Secret>, mut connection: redis::aio::Mult
 /// listed every second: at 1,000 universes those lists (14,000 objects a second) were load on
 /// the API server the operator competes for, which no real deployment has.
 #[derive(Clone, Default)]
-struct ChildWatch(Arc<Mutex<BTreeMap<String, BTreeMap<&'static str, BTreeSet<String>>>>>);
+struct ChildWatch(Arc<Mutex<BTreeMap<String, ChildNames>>>);
+
+/// One universe's children: names by kind.
+type ChildNames = BTreeMap<&'static str, BTreeSet<String>>;
 
 /// The child kinds every universe of the fleet has, and how many of each.
 const WANTED_CHILDREN: [(&str, usize); 9] = [
