@@ -64,12 +64,16 @@ impl<R: Clone> Store<R> {
     where
         K: Resource + Recorded<Record = R>,
     {
-        let entry = |object: &K| self.entry(object);
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        // A record (a pod's causes, for one) is worked out before the lock is taken: readers in
+        // reconciles wait for nothing but the insert.
         match event {
-            watcher::Event::Apply(object) => insert(&mut state.objects, object, entry(object)),
+            watcher::Event::Apply(object) => {
+                let entry = self.entry(object);
+                insert(&mut self.write().objects, object, entry);
+            }
             watcher::Event::Delete(object) => {
                 let (namespace, name) = key(object);
+                let mut state = self.write();
                 if let Some(names) = state.objects.get_mut(namespace) {
                     names.remove(name);
                     if names.is_empty() {
@@ -77,12 +81,13 @@ impl<R: Clone> Store<R> {
                     }
                 }
             }
-            watcher::Event::Init => state.listing = Some(HashMap::new()),
+            watcher::Event::Init => self.write().listing = Some(HashMap::new()),
             watcher::Event::InitApply(object) => {
-                let entry = entry(object);
-                insert(state.listing.get_or_insert_default(), object, entry);
+                let entry = self.entry(object);
+                insert(self.write().listing.get_or_insert_default(), object, entry);
             }
             watcher::Event::InitDone => {
+                let mut state = self.write();
                 state.objects = state.listing.take().unwrap_or_default();
                 state.listed = true;
             }
@@ -98,7 +103,7 @@ impl<R: Clone> Store<R> {
         for object in objects {
             insert(&mut listed, object, self.entry(object));
         }
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.write();
         state.objects = listed;
         state.listing = None;
         state.listed = true;
@@ -152,6 +157,10 @@ impl<R: Clone> Store<R> {
 
     fn entry<K: Resource + Recorded<Record = R>>(&self, object: &K) -> Entry<R> {
         Entry { fingerprint: fingerprint(self.kind, object.meta()), record: object.record() }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State<R>> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn read<T>(&self, f: impl FnOnce(&State<R>) -> T) -> T {
