@@ -343,37 +343,29 @@ async fn accept_passwords(secrets: Api<Secret>, mut connection: redis::aio::Mult
     }
 }
 
-/// Universes that have every child a minimal universe gets (14 objects of 9 kinds).
 /// The children each universe has, by kind, as metadata watches see them. Watched rather than
 /// listed every second: at 1,000 universes those lists (14,000 objects a second) were load on
 /// the API server the operator competes for, which no real deployment has.
 #[derive(Clone, Default)]
-struct ChildWatch(Arc<Mutex<BTreeMap<String, ChildNames>>>);
+struct ChildWatch {
+    seen: Arc<Mutex<BTreeMap<String, ChildNames>>>,
+    /// The kinds every universe of the fleet has, and how many of each.
+    wanted: Vec<(&'static str, usize)>,
+}
 
 /// One universe's children: names by kind.
 type ChildNames = BTreeMap<&'static str, BTreeSet<String>>;
 
-/// The child kinds every universe of the fleet has, and how many of each.
-const WANTED_CHILDREN: [(&str, usize); 9] = [
-    ("ConfigMap", 1),
-    ("Deployment", 4),
-    ("NetworkPolicy", 1),
-    ("Role", 1),
-    ("RoleBinding", 1),
-    ("Secret", 1),
-    ("Service", 3),
-    ("ServiceAccount", 1),
-    ("StatefulSet", 1),
-];
-
 impl ChildWatch {
-    /// Starts one metadata watch per child kind; resolves once every one has listed.
+    /// Starts one metadata watch per child kind a minimal universe gets (14 objects of 9
+    /// kinds); resolves once every one has listed.
     async fn start(s: &Suite, ns: &str) -> Result<(Self, Vec<tokio::task::JoinHandle<()>>)> {
-        let children = Self::default();
+        let mut children = Self::default();
         let mut listed = Vec::new();
         let mut tasks = Vec::new();
         macro_rules! watch {
-            ($($kind:ty),*) => {
+            ($($kind:ty: $count:expr),*) => {
+                children.wanted = vec![$((stringify!($kind), $count)),*];
                 $({
                     let (tx, rx) = tokio::sync::oneshot::channel();
                     let api: Api<PartialObjectMeta<$kind>> = Api::namespaced(s.client.clone(), ns);
@@ -383,15 +375,15 @@ impl ChildWatch {
             };
         }
         watch!(
-            ConfigMap,
-            Deployment,
-            NetworkPolicy,
-            Role,
-            RoleBinding,
-            Secret,
-            Service,
-            ServiceAccount,
-            StatefulSet
+            ConfigMap: 1,
+            Deployment: 4,
+            NetworkPolicy: 1,
+            Role: 1,
+            RoleBinding: 1,
+            Secret: 1,
+            Service: 3,
+            ServiceAccount: 1,
+            StatefulSet: 1
         );
         for rx in listed {
             rx.await.context("a child watch ended before listing")?;
@@ -432,7 +424,7 @@ impl ChildWatch {
                 continue;
             };
             let name = object.metadata.name.clone().unwrap_or_default();
-            let mut all = self.0.lock().unwrap();
+            let mut all = self.seen.lock().unwrap();
             let names = all.entry(universe.clone()).or_default().entry(kind).or_default();
             if present {
                 names.insert(name);
@@ -444,12 +436,10 @@ impl ChildWatch {
 
     /// The universes that have every child.
     fn complete(&self) -> BTreeSet<String> {
-        let all = self.0.lock().unwrap();
+        let all = self.seen.lock().unwrap();
         all.iter()
             .filter(|(_, kinds)| {
-                WANTED_CHILDREN
-                    .iter()
-                    .all(|(kind, wanted)| kinds.get(kind).map_or(0, BTreeSet::len) >= *wanted)
+                self.wanted.iter().all(|(kind, wanted)| kinds.get(kind).map_or(0, BTreeSet::len) >= *wanted)
             })
             .map(|(universe, _)| universe.clone())
             .collect()
