@@ -27,6 +27,10 @@ impl Frame {
         self.snapshot.tick
     }
 
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
     /// Merges a delta (the event `id`) into the frame.
     pub fn apply(&mut self, delta: &Delta, id: EntryId) -> Result<(), serde_json::Error> {
         self.snapshot.apply_delta(delta)?;

@@ -14,6 +14,10 @@
 //! while: the reference server did so every 0.5 s, and clients built for it rely on that to
 //! recover from a missed or mis-ordered snapshot. Sent under the publishing lock, it sits in
 //! stream order, so a client that applies it is exactly as current as one that did not.
+//!
+//! Each delta is also turned, once, into its lean form ([`crate::lean`]) against the frame
+//! before the merge; it travels next to the original text, in the channel and in the ring, so
+//! each client picks the form of the protocol it negotiated, live or resuming.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +34,7 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::frame::{Frame, with_event_id};
+use crate::lean::{self, Protocol};
 use crate::metrics::Metrics;
 
 /// Entries read per stream read.
@@ -39,11 +44,32 @@ const READ_BLOCK: Duration = Duration::from_millis(500);
 /// Cap of the retry backoff while the store is unavailable.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// One event as clients receive it.
+/// One message of the live stream, in the forms clients may receive it.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: EntryId,
+    /// The original protocol's message.
     pub text: Utf8Bytes,
+    /// The lean protocol's message, when it differs from `text` (deltas).
+    pub lean: Option<Utf8Bytes>,
+    /// A re-sent full frame, the reference clients' keep-alive: lean clients, who resume by
+    /// event id and are resynced when behind, are not sent it.
+    pub keep_alive: bool,
+}
+
+impl Outgoing {
+    fn event(id: EntryId, text: Utf8Bytes, lean: Option<Utf8Bytes>) -> Self {
+        Self { id, text, lean, keep_alive: false }
+    }
+
+    /// What a client of `protocol` is sent, if anything.
+    pub fn message(&self, protocol: Protocol) -> Option<&Utf8Bytes> {
+        match protocol {
+            Protocol::Original => Some(&self.text),
+            Protocol::Lean if self.keep_alive => None,
+            Protocol::Lean => Some(self.lean.as_ref().unwrap_or(&self.text)),
+        }
+    }
 }
 
 /// What a new (or resyncing) client is sent first, and its place in the live stream.
@@ -138,8 +164,9 @@ impl Hub {
         self.shared.ready.load(Ordering::Relaxed)
     }
 
-    /// Subscribes a client. `after`: the last event it has (`?after=`); `None` for a new one.
-    pub fn subscribe(&self, after: Option<EntryId>) -> Subscription {
+    /// Subscribes a client of `protocol`. `after`: the last event it has (`?after=`); `None`
+    /// for a new one.
+    pub fn subscribe(&self, after: Option<EntryId>, protocol: Protocol) -> Subscription {
         let published = self.read();
         // Subscribing while holding the lock the reader publishes under: nothing is published
         // between copying the backlog and joining the live channel.
@@ -148,8 +175,12 @@ impl Hub {
             let known = published.floor.is_some_and(|floor| after >= floor)
                 && published.last_id.is_some_and(|last| after <= last);
             if known {
-                let initial =
-                    published.ring.iter().filter(|e| e.id > after).map(|e| e.text.clone()).collect();
+                let initial = published
+                    .ring
+                    .iter()
+                    .filter(|e| e.id > after)
+                    .filter_map(|e| e.message(protocol).cloned())
+                    .collect();
                 return Subscription { initial, live, resynced: false };
             }
             let initial = published.frame.as_ref().map(Frame::resync_message).into_iter().collect();
@@ -195,7 +226,7 @@ impl Shared {
         published.ring.clear();
         if had_frame && let Some(frame) = &published.frame {
             let id = last.unwrap_or(EntryId::ZERO);
-            let _ = self.live.send(Outgoing { id, text: frame.resync_message() });
+            let _ = self.live.send(Outgoing::event(id, frame.resync_message(), None));
             published.last_sent = Some(Instant::now());
             self.schedule_resend(&mut published);
         }
@@ -233,7 +264,7 @@ impl Shared {
         let text = frame.bare_message();
         self.metrics.frame_resends.inc();
         // No receivers is fine: nobody is connected.
-        let _ = self.live.send(Outgoing { id, text });
+        let _ = self.live.send(Outgoing { id, text, lean: None, keep_alive: true });
     }
 
     /// Processes one stream entry: merge into the frame, remember, broadcast.
@@ -243,6 +274,7 @@ impl Shared {
         let Some(data) = entry.data.as_deref() else {
             return self.skip(&mut published, entry.id);
         };
+        let mut lean = None;
         let kind = match serde_json::from_str::<Tagged>(data) {
             Ok(tagged) => tagged.kind.map(|k| k.into_owned()),
             Err(error) => {
@@ -258,8 +290,14 @@ impl Shared {
                     // was saved after it): sending it would move clients' ticks backwards.
                     Some(frame) if delta.tick <= frame.tick() => return self.skip(&mut published, entry.id),
                     Some(frame) => {
-                        if let Err(error) = frame.apply(&delta, entry.id) {
-                            tracing::warn!(id = %entry.id, %error, "delta does not apply to the frame");
+                        let new_events = lean::new_events(data);
+                        let lean_text = lean::delta_message(frame.snapshot(), &delta, new_events.as_deref());
+                        match frame.apply(&delta, entry.id) {
+                            Ok(()) => lean = Some(with_event_id(&lean_text, Some(entry.id), "")),
+                            // Lean clients then get the original, which is a valid lean delta.
+                            Err(error) => {
+                                tracing::warn!(id = %entry.id, %error, "delta does not apply to the frame")
+                            }
                         }
                     }
                     None => {}
@@ -287,7 +325,7 @@ impl Shared {
                 }
             }
         }
-        let out = Outgoing { id: entry.id, text: with_event_id(data, Some(entry.id), "") };
+        let out = Outgoing::event(entry.id, with_event_id(data, Some(entry.id), ""), lean);
         published.ring.push_back(out.clone());
         while published.ring.len() > self.replay_events {
             if let Some(old) = published.ring.pop_front() {

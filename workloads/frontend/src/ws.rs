@@ -6,6 +6,9 @@
 //! every `WS_PING_MS` and closes a client silent for `WS_IDLE_TIMEOUT_MS`; a client that falls
 //! `WS_CLIENT_QUEUE` events behind is resynced; one whose socket takes no data for
 //! `WS_SEND_TIMEOUT_MS` is dropped. Client messages are read only as signs of life.
+//!
+//! A client that asks for the `sector.lean.v1` subprotocol gets lean deltas and no keep-alive
+//! frames ([`crate::lean`]); any other client gets the reference's messages unchanged.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,6 +24,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::config::WsSettings;
 use crate::error::FrontendError;
 use crate::hub::Hub;
+use crate::lean::{self, Protocol};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -51,6 +55,10 @@ pub async fn handler(
     }
     let hub = state.hub().clone();
     let metrics = state.metrics().clone();
+    // Echoed in the handshake only when the client offered it; a client that did not, or
+    // that offered only others, gets the original protocol.
+    let upgrade = upgrade.protocols([lean::PROTOCOL]);
+    let protocol = if upgrade.selected_protocol().is_some() { Protocol::Lean } else { Protocol::Original };
     Ok(upgrade
         // Per-connection buffers dominate the memory of an idle client: clients send almost
         // nothing, and outgoing messages are written as they come (the kernel buffers them).
@@ -58,7 +66,7 @@ pub async fn handler(
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| session(socket, hub, after, settings, metrics))
+        .on_upgrade(move |socket| session(socket, hub, after, protocol, settings, metrics))
         .into_response())
 }
 
@@ -105,11 +113,12 @@ async fn session(
     socket: WebSocket,
     hub: Hub,
     after: Option<EntryId>,
+    protocol: Protocol,
     settings: WsSettings,
     metrics: Arc<Metrics>,
 ) {
     let _guard = ClientGuard::new(metrics.clone());
-    let end = run_session(socket, &hub, after, &settings, &metrics).await;
+    let end = run_session(socket, &hub, after, protocol, &settings, &metrics).await;
     metrics.closed(end.as_str());
     tracing::debug!(reason = end.as_str(), "ws client gone");
 }
@@ -118,6 +127,7 @@ async fn run_session(
     socket: WebSocket,
     hub: &Hub,
     after: Option<EntryId>,
+    protocol: Protocol,
     settings: &WsSettings,
     metrics: &Metrics,
 ) -> End {
@@ -130,7 +140,7 @@ async fn run_session(
         }
     };
 
-    let mut subscription = hub.subscribe(after);
+    let mut subscription = hub.subscribe(after, protocol);
     let mut last_heard = Instant::now();
     let mut ping = tokio::time::interval(settings.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -165,7 +175,8 @@ async fn run_session(
             }
             event = subscription.live.recv() => match event {
                 Ok(event) => {
-                    if let Err(end) = send(&mut sink, Message::Text(event.text)).await {
+                    let Some(text) = event.message(protocol) else { continue };
+                    if let Err(end) = send(&mut sink, Message::Text(text.clone())).await {
                         return end;
                     }
                     metrics.ws_messages.inc();
