@@ -1,5 +1,5 @@
 //! `/ws`: the first frame, ordered events with ids, gapless resumption, resync of slow
-//! clients, heartbeats.
+//! clients, heartbeats, and the negotiated lean protocol.
 
 mod common;
 
@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use futures_util::StreamExt;
-use sector_frontend::FrontendConfig;
+use sector_frontend::{FrontendConfig, LEAN_PROTOCOL};
+use sector_store::EntryId;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -328,4 +329,207 @@ async fn an_idle_feed_re_sends_the_current_frame_and_a_busy_one_does_not() {
     }
     assert_eq!(received, expected);
     close(client).await;
+}
+
+/// The original client merge rule (WIRE.md §5.2, `mergeDelta` in `ui/frame.js`) on a JSON frame.
+fn merge_original(frame: &mut Value, message: &Value) {
+    match message["type"].as_str() {
+        None => *frame = message.clone(),
+        Some("snapshot") => *frame = message["data"].clone(),
+        Some("delta") if frame.is_object() => {
+            merge_by_id(&mut frame["systems"], &message["changed_systems"]);
+            if let (Some(fleets), Some(removed)) =
+                (frame["fleets"].as_array_mut(), message["removed_fleets"].as_array())
+            {
+                fleets.retain(|f| !removed.contains(&f["id"]));
+            }
+            merge_by_id(&mut frame["fleets"], &message["changed_fleets"]);
+            for key in ["tick", "tick_delay_ms", "generator_seed", "highlight_ids", "events", "factions"] {
+                if !message[key].is_null() {
+                    frame[key] = message[key].clone();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The lean rule (`sector.lean.v1`): the original one, where an absent field is unchanged, plus
+/// `new_events` appended to the list (trimmed to its last 30) when `events` is absent.
+fn merge_lean(frame: &mut Value, message: &Value) {
+    merge_original(frame, message);
+    if message["type"] == "delta"
+        && message.get("events").is_none()
+        && let (Some(events), Some(new)) = (frame["events"].as_array_mut(), message["new_events"].as_array())
+    {
+        events.extend(new.iter().cloned());
+        let excess = events.len().saturating_sub(30);
+        events.drain(..excess);
+    }
+}
+
+/// Shallow-merges each object of `changes` into the item of `list` with its id, or appends it.
+fn merge_by_id(list: &mut Value, changes: &Value) {
+    let (Some(list), Some(changes)) = (list.as_array_mut(), changes.as_array()) else { return };
+    for change in changes {
+        match list.iter_mut().find(|item| item["id"] == change["id"]) {
+            Some(Value::Object(item)) => {
+                item.extend(change.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())))
+            }
+            _ => list.push(change.clone()),
+        }
+    }
+}
+
+/// The text of `event` as the original protocol sends it (the sim's object plus `event_id`).
+fn with_event_id(event: &str, id: EntryId) -> String {
+    format!("{},\"event_id\":\"{id}\"}}", event.strip_suffix('}').unwrap())
+}
+
+/// One original and one lean client of the same frontend, each merging with its own rule.
+struct TwoClients {
+    original: Client,
+    lean: Client,
+    original_frame: Value,
+    lean_frame: Value,
+    original_bytes: usize,
+    lean_bytes: usize,
+    /// Lean deltas with `new_events` only, with the full `events`, with a partial fleet.
+    appended: usize,
+    full_events: usize,
+    partial_fleets: usize,
+}
+
+impl TwoClients {
+    /// Reads the next message of each client, checks it is event `id` and that both frames agree.
+    async fn receive(&mut self, id: EntryId, published: &str, what: &str) {
+        let original = next_text(&mut self.original, WAIT).await.expect("original message");
+        assert_eq!(original, with_event_id(published, id), "{what}: the original client gets the sim's text");
+        let original: Value = serde_json::from_str(&original).unwrap();
+        merge_original(&mut self.original_frame, &original);
+        self.receive_lean(id, what).await;
+        self.original_bytes += serde_json::to_string(&original).unwrap().len();
+        assert_eq!(self.lean_frame, self.original_frame, "{what}: both clients hold the same frame");
+    }
+
+    async fn receive_lean(&mut self, id: EntryId, what: &str) {
+        let text = next_text(&mut self.lean, WAIT).await.expect("lean message");
+        let lean: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(event_id(&lean), Some(id), "{what}: the lean client gets every event in order");
+        self.lean_bytes += text.len();
+        if lean["type"] == "delta" {
+            if lean.get("events").is_some() {
+                self.full_events += 1;
+            } else if lean.get("new_events").is_some() {
+                self.appended += 1;
+            }
+            let fleets = lean["changed_fleets"].as_array().into_iter().flatten();
+            self.partial_fleets += fleets.filter(|f| f.get("owner").is_none()).count();
+        }
+        merge_lean(&mut self.lean_frame, &lean);
+    }
+}
+
+#[tokio::test]
+async fn a_lean_client_holds_the_same_frame_as_an_original_one_after_every_event() {
+    let frontend = Frontend::start(quick_config()).await;
+    let mut game = Game::with_bots(30, 17);
+    frontend.publish(&game.snapshot_event()).await;
+    let original = frontend.connect("").await;
+    let (lean, chosen) = frontend.connect_offering("", LEAN_PROTOCOL).await;
+    assert_eq!(chosen, LEAN_PROTOCOL, "the server agrees to the lean protocol");
+    let mut clients = TwoClients {
+        original,
+        lean,
+        original_frame: Value::Null,
+        lean_frame: Value::Null,
+        original_bytes: 0,
+        lean_bytes: 0,
+        appended: 0,
+        full_events: 0,
+        partial_fleets: 0,
+    };
+    let first = next_text(&mut clients.original, WAIT).await.expect("frame");
+    assert_eq!(
+        next_text(&mut clients.lean, WAIT).await.as_deref(),
+        Some(first.as_str()),
+        "the same first frame"
+    );
+    merge_original(&mut clients.original_frame, &serde_json::from_str(&first).unwrap());
+    merge_lean(&mut clients.lean_frame, &serde_json::from_str(&first).unwrap());
+
+    for tick in 1..=300 {
+        // Now and then a delta as an older sim writes it, without `new_events`.
+        let event = if tick % 25 == 0 { game.tick_without_new_events() } else { game.tick() };
+        let id = frontend.publish(&event).await;
+        clients.receive(id, &event, &format!("tick {tick}")).await;
+        if tick == 150 {
+            // The lean client drops out, misses some ticks and resumes: the replay is lean too.
+            let placeholder = frontend.connect("").await;
+            close(std::mem::replace(&mut clients.lean, placeholder)).await;
+            let mut missed = Vec::new();
+            for _ in 0..5 {
+                let event = game.tick();
+                let id = frontend.publish(&event).await;
+                let original = next_json(&mut clients.original, WAIT).await.expect("original delta");
+                merge_original(&mut clients.original_frame, &original);
+                missed.push(id);
+            }
+            let (lean, _) = frontend.connect_offering(&format!("?after={id}"), LEAN_PROTOCOL).await;
+            close(std::mem::replace(&mut clients.lean, lean)).await;
+            for id in missed {
+                clients.receive_lean(id, "resumed").await;
+            }
+            assert_eq!(clients.lean_frame, clients.original_frame, "after resuming");
+        }
+    }
+    // Deltas never carry `history_tail` (WIRE.md §5.2), in either protocol.
+    let mut world = game.snapshot();
+    world.history_tail.clear();
+    let lean_snapshot = Some(serde_json::from_value(clients.lean_frame.clone()).expect("a snapshot"));
+    assert_frame_is(&lean_snapshot, &world, "the lean client's frame is the world");
+    assert!(clients.appended > 100, "most deltas carry only new events: {}", clients.appended);
+    assert!(clients.full_events > 0, "deltas without new_events carry the changed list");
+    assert!(clients.partial_fleets > 0, "fleets moved and were sent as changes");
+    assert!(
+        clients.lean_bytes * 3 < clients.original_bytes,
+        "lean deltas are much smaller: {} against {} bytes",
+        clients.lean_bytes,
+        clients.original_bytes
+    );
+    close(clients.original).await;
+    close(clients.lean).await;
+}
+
+#[tokio::test]
+async fn the_lean_protocol_is_negotiated_and_skips_keep_alive_frames() {
+    let mut config = quick_config();
+    config.ws.idle_frame_every = Some(Duration::from_millis(300));
+    let frontend = Frontend::start(config).await;
+    let mut game = Game::new(30, 4);
+    frontend.publish(&game.snapshot_event()).await;
+    frontend.publish(&game.tick()).await;
+
+    let refused = frontend.try_connect_offering("", "chat").await.map(|_| "a connection");
+    assert!(
+        matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Protocol(_))),
+        "an unknown subprotocol is not agreed to, and a strict client gives up: {refused:?}"
+    );
+    let mut other = frontend.connect("").await;
+    let (mut lean, chosen) = frontend.connect_offering("", &format!("chat, {LEAN_PROTOCOL}")).await;
+    assert_eq!(chosen, LEAN_PROTOCOL, "picked among several offers");
+    for client in [&mut other, &mut lean] {
+        let frame = next_json(client, WAIT).await.expect("first frame");
+        assert!(frame.get("type").is_none(), "both start with the bare frame");
+    }
+    let again = next_json(&mut other, Duration::from_secs(2)).await.expect("idle re-send");
+    assert!(again.get("type").is_none(), "the original client gets the keep-alive frame");
+    assert!(next_text(&mut lean, Duration::from_millis(800)).await.is_none(), "the lean client does not");
+
+    let id = frontend.publish(&game.tick()).await;
+    let delta = next_json(&mut lean, WAIT).await.expect("lean delta");
+    assert_eq!((delta["type"].as_str(), event_id(&delta)), (Some("delta"), Some(id)));
+    assert!(delta.get("events").is_none() && delta.get("factions").is_none(), "{delta}");
+    close(other).await;
+    close(lean).await;
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use sector_ai::{Puppet, to_orders};
 use sector_core::delta::Delta;
 use sector_core::snapshot::Snapshot;
 use sector_core::world::World;
@@ -17,6 +18,8 @@ use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -62,6 +65,29 @@ impl Frontend {
         client
     }
 
+    /// Connects offering the `subprotocols` (comma-separated); returns the one the server chose.
+    pub async fn connect_offering(&self, query: &str, subprotocols: &str) -> (Client, String) {
+        let (client, chosen) = self.try_connect_offering(query, subprotocols).await.expect("ws connect");
+        (client, chosen.expect("the server chose a subprotocol"))
+    }
+
+    /// [`Self::connect_offering`], failing as tungstenite (and Chromium) do when the server
+    /// agrees to none of the offered subprotocols.
+    pub async fn try_connect_offering(
+        &self,
+        query: &str,
+        subprotocols: &str,
+    ) -> Result<(Client, Option<String>), tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("ws://{}/ws{}", self.addr, query).into_client_request()?;
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_str(subprotocols).expect("header"));
+        let (client, response) = tokio_tungstenite::connect_async(request).await?;
+        let chosen =
+            response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap_or("?").to_owned());
+        Ok((client, chosen))
+    }
+
     /// Appends an event and waits until the hub has fanned it out.
     pub async fn publish(&self, event: &str) -> EntryId {
         let id = self.store.append_event(event, 100_000).await.expect("append");
@@ -93,6 +119,8 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
 pub struct Game {
     pub world: World,
     prev: Snapshot,
+    /// The bot AI playing every faction, if any (else nobody gives orders).
+    bots: Option<Puppet>,
 }
 
 impl Game {
@@ -101,7 +129,17 @@ impl Game {
         config.simulation.number_of_systems = systems;
         let world = generator::generate(&config, seed).expect("generate");
         let prev = world.snapshot();
-        Self { world, prev }
+        Self { world, prev, bots: None }
+    }
+
+    /// A game the bot AI plays for every faction, as in a bots-only run: fleets move, fight and
+    /// capture, and the event log fills.
+    pub fn with_bots(systems: usize, seed: i64) -> Self {
+        let mut game = Self::new(systems, seed);
+        let mut config = Config::default();
+        config.simulation.number_of_systems = systems;
+        game.bots = Some(Puppet::new(seed, &config));
+        game
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -116,23 +154,43 @@ impl Game {
         )
     }
 
-    /// Advances one tick and returns its delta event.
+    /// Advances one tick and returns its delta event as the sim writes it: the delta plus the
+    /// additive `new_events`.
     pub fn tick(&mut self) -> String {
-        self.world.advance(&[]);
+        let (delta, new_events) = self.advance();
+        let delta = serde_json::to_string(&delta).unwrap();
+        let new_events = serde_json::to_string(&new_events).unwrap();
+        format!("{},\"new_events\":{new_events}}}", delta.strip_suffix('}').unwrap())
+    }
+
+    /// Advances one tick and returns its delta event without `new_events` (an older sim's).
+    pub fn tick_without_new_events(&mut self) -> String {
+        serde_json::to_string(&self.advance().0).unwrap()
+    }
+
+    fn advance(&mut self) -> (Delta, Vec<String>) {
+        let orders = self.bots.as_mut().map(|bots| to_orders(&bots.decide(&self.world))).unwrap_or_default();
+        let summary = self.world.advance(&orders);
         let curr = self.world.snapshot();
         let delta = Delta::between(&self.prev, &curr);
         self.prev = curr;
-        serde_json::to_string(&delta).unwrap()
+        (delta, summary.new_events)
     }
 }
 
 /// Next text message as JSON, skipping control frames; `None` on close or after `wait`.
 pub async fn next_json(client: &mut Client, wait: Duration) -> Option<Value> {
+    let text = next_text(client, wait).await?;
+    Some(serde_json::from_str(&text).expect("server sends JSON"))
+}
+
+/// Next text message, skipping control frames; `None` on close or after `wait`.
+pub async fn next_text(client: &mut Client, wait: Duration) -> Option<String> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let message = tokio::time::timeout_at(deadline, client.next()).await.ok()??;
         match message {
-            Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).expect("server sends JSON")),
+            Ok(Message::Text(text)) => return Some(text.as_str().to_owned()),
             Ok(Message::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
         }
