@@ -9,13 +9,15 @@ use sector_core::delta::Delta;
 use sector_core::snapshot::Snapshot;
 use sector_store::EntryId;
 
+use crate::payload::Payload;
+
 pub struct Frame {
     snapshot: Snapshot,
     /// The last event reflected in the frame (`None`: none yet, e.g. read from the stored
     /// snapshot of an empty stream).
     as_of: Option<EntryId>,
-    bare: OnceLock<Utf8Bytes>,
-    resync: OnceLock<Utf8Bytes>,
+    bare: OnceLock<Payload>,
+    resync: OnceLock<Payload>,
 }
 
 impl Frame {
@@ -51,17 +53,19 @@ impl Frame {
 
     /// The reference's first `/ws` message: the bare snapshot (no `type`), plus the additive
     /// `event_id` a client resumes after.
-    pub fn bare_message(&self) -> Utf8Bytes {
-        self.bare.get_or_init(|| with_event_id(&snapshot_json(&self.snapshot), self.as_of, "")).clone()
+    pub fn bare_message(&self) -> Payload {
+        self.bare
+            .get_or_init(|| Payload::new(with_event_id(&snapshot_json(&self.snapshot), self.as_of, "")))
+            .clone()
     }
 
     /// A `snapshot` event marked `"resync": true`: sent to a client that fell behind or whose
     /// resume point is gone, replacing its frame.
-    pub fn resync_message(&self) -> Utf8Bytes {
+    pub fn resync_message(&self) -> Payload {
         self.resync
             .get_or_init(|| {
                 let event = format!("{{\"type\":\"snapshot\",\"data\":{}}}", snapshot_json(&self.snapshot));
-                with_event_id(&event, self.as_of, ",\"resync\":true")
+                Payload::new(with_event_id(&event, self.as_of, ",\"resync\":true"))
             })
             .clone()
     }

@@ -17,7 +17,8 @@
 //!
 //! Each delta is also turned, once, into its lean form ([`crate::lean`]) against the frame
 //! before the merge; it travels next to the original text, in the channel and in the ring, so
-//! each client picks the form of the protocol it negotiated, live or resuming.
+//! each client picks the form of the protocol it negotiated ([`crate::protocol`]), live or
+//! resuming.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +27,6 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use axum::extract::ws::Utf8Bytes;
 use sector_core::delta::Delta;
 use sector_core::snapshot::Snapshot;
 use sector_store::{EntryId, EventStore, SnapshotStore, StoreError, StreamEntry};
@@ -34,8 +34,10 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::frame::{Frame, with_event_id};
-use crate::lean::{self, Protocol};
+use crate::lean;
 use crate::metrics::Metrics;
+use crate::payload::Payload;
+use crate::protocol::Protocol;
 
 /// Entries read per stream read.
 const READ_BATCH: usize = 200;
@@ -49,33 +51,35 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub struct Outgoing {
     pub id: EntryId,
     /// The original protocol's message.
-    pub text: Utf8Bytes,
-    /// The lean protocol's message, when it differs from `text` (deltas).
-    pub lean: Option<Utf8Bytes>,
+    pub original: Payload,
+    /// The lean protocols' message, when it differs from `original` (deltas).
+    pub lean: Option<Payload>,
     /// A re-sent full frame, the reference clients' keep-alive: lean clients, who resume by
     /// event id and are resynced when behind, are not sent it.
     pub keep_alive: bool,
 }
 
 impl Outgoing {
-    fn event(id: EntryId, text: Utf8Bytes, lean: Option<Utf8Bytes>) -> Self {
-        Self { id, text, lean, keep_alive: false }
+    fn event(id: EntryId, original: Payload, lean: Option<Payload>) -> Self {
+        Self { id, original, lean, keep_alive: false }
     }
 
     /// What a client of `protocol` is sent, if anything.
-    pub fn message(&self, protocol: Protocol) -> Option<&Utf8Bytes> {
-        match protocol {
-            Protocol::Original => Some(&self.text),
-            Protocol::Lean if self.keep_alive => None,
-            Protocol::Lean => Some(self.lean.as_ref().unwrap_or(&self.text)),
+    pub fn payload(&self, protocol: Protocol) -> Option<&Payload> {
+        if !protocol.is_lean() {
+            return Some(&self.original);
         }
+        if self.keep_alive {
+            return None;
+        }
+        Some(self.lean.as_ref().unwrap_or(&self.original))
     }
 }
 
 /// What a new (or resyncing) client is sent first, and its place in the live stream.
 pub struct Subscription {
     /// Messages to send before any live one: a full frame, or the replayed events.
-    pub initial: Vec<Utf8Bytes>,
+    pub initial: Vec<Payload>,
     pub live: broadcast::Receiver<Outgoing>,
     /// The client's resume point was unknown or too old, so it got a full frame.
     pub resynced: bool,
@@ -179,7 +183,7 @@ impl Hub {
                     .ring
                     .iter()
                     .filter(|e| e.id > after)
-                    .filter_map(|e| e.message(protocol).cloned())
+                    .filter_map(|e| e.payload(protocol).cloned())
                     .collect();
                 return Subscription { initial, live, resynced: false };
             }
@@ -264,7 +268,7 @@ impl Shared {
         let text = frame.bare_message();
         self.metrics.frame_resends.inc();
         // No receivers is fine: nobody is connected.
-        let _ = self.live.send(Outgoing { id, text, lean: None, keep_alive: true });
+        let _ = self.live.send(Outgoing { id, original: text, lean: None, keep_alive: true });
     }
 
     /// Processes one stream entry: merge into the frame, remember, broadcast.
@@ -293,7 +297,9 @@ impl Shared {
                         let new_events = lean::new_events(data);
                         let lean_text = lean::delta_message(frame.snapshot(), &delta, new_events.as_deref());
                         match frame.apply(&delta, entry.id) {
-                            Ok(()) => lean = Some(with_event_id(&lean_text, Some(entry.id), "")),
+                            Ok(()) => {
+                                lean = Some(Payload::new(with_event_id(&lean_text, Some(entry.id), "")))
+                            }
                             // Lean clients then get the original, which is a valid lean delta.
                             Err(error) => {
                                 tracing::warn!(id = %entry.id, %error, "delta does not apply to the frame")
@@ -325,7 +331,7 @@ impl Shared {
                 }
             }
         }
-        let out = Outgoing::event(entry.id, with_event_id(data, Some(entry.id), ""), lean);
+        let out = Outgoing::event(entry.id, Payload::new(with_event_id(data, Some(entry.id), "")), lean);
         published.ring.push_back(out.clone());
         while published.ring.len() > self.replay_events {
             if let Some(old) = published.ring.pop_front() {

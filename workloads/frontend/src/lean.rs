@@ -1,6 +1,6 @@
-//! The lean `/ws` protocol (`sector.lean.v1`), negotiated as a WebSocket subprotocol: a delta
-//! carries only what differs from the frame the client already holds, instead of re-sending
-//! every per-tick list (the 30 event texts alone are most of a reference delta).
+//! Lean deltas, for clients of the lean `/ws` protocols ([`crate::protocol`]): a delta carries
+//! only what differs from the frame the client already holds, instead of re-sending every
+//! per-tick list (the 30 event texts alone are most of a reference delta).
 //!
 //! A lean delta is built once per event by the hub, from its frame before the merge, and keeps
 //! the original's `type`, `tick` and `event_id`. Merge rule (the client's, `ui/frame.js`):
@@ -21,21 +21,8 @@ use sector_core::delta::{Delta, SystemChange};
 use sector_core::snapshot::{SNAPSHOT_EVENTS, Snapshot, SnapshotFaction, SnapshotFleet};
 use serde::{Deserialize, Serialize};
 
-/// The subprotocol name a client asks for in `Sec-WebSocket-Protocol`.
-pub const PROTOCOL: &str = "sector.lean.v1";
-
 /// How many event texts a lean client keeps after appending `new_events`: the snapshot's window.
 pub const EVENTS_KEPT: usize = SNAPSHOT_EVENTS;
-
-/// Which messages a `/ws` client gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Protocol {
-    /// The reference's messages, byte for byte (no subprotocol asked for).
-    #[default]
-    Original,
-    /// [`PROTOCOL`]: lean deltas and no keep-alive frames.
-    Lean,
-}
 
 #[derive(Serialize)]
 struct LeanDelta<'a> {

@@ -7,8 +7,8 @@
 //! `WS_CLIENT_QUEUE` events behind is resynced; one whose socket takes no data for
 //! `WS_SEND_TIMEOUT_MS` is dropped. Client messages are read only as signs of life.
 //!
-//! A client that asks for the `sector.lean.v1` subprotocol gets lean deltas and no keep-alive
-//! frames ([`crate::lean`]); any other client gets the reference's messages unchanged.
+//! The messages' form is negotiated by subprotocol ([`crate::protocol`]): the reference's by
+//! default, or lean deltas, optionally deflated.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,8 +24,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::config::WsSettings;
 use crate::error::FrontendError;
 use crate::hub::Hub;
-use crate::lean::{self, Protocol};
 use crate::metrics::Metrics;
+use crate::protocol::{self, Protocol};
 use crate::state::AppState;
 
 /// Client messages are ignored; anything bigger than this closes the connection.
@@ -55,10 +55,10 @@ pub async fn handler(
     }
     let hub = state.hub().clone();
     let metrics = state.metrics().clone();
-    // Echoed in the handshake only when the client offered it; a client that did not, or
-    // that offered only others, gets the original protocol.
-    let upgrade = upgrade.protocols([lean::PROTOCOL]);
-    let protocol = if upgrade.selected_protocol().is_some() { Protocol::Lean } else { Protocol::Original };
+    // The first of ours the client offered is echoed in the handshake; a client that offered
+    // none of them gets the original protocol.
+    let upgrade = upgrade.protocols(protocol::OFFERED);
+    let protocol = Protocol::selected(upgrade.selected_protocol());
     Ok(upgrade
         // Per-connection buffers dominate the memory of an idle client: clients send almost
         // nothing, and outgoing messages are written as they come (the kernel buffers them).
@@ -150,8 +150,8 @@ async fn run_session(
             if subscription.resynced {
                 metrics.ws_resyncs.inc();
             }
-            for text in std::mem::take(&mut subscription.initial) {
-                if let Err(end) = send(&mut sink, Message::Text(text)).await {
+            for payload in std::mem::take(&mut subscription.initial) {
+                if let Err(end) = send(&mut sink, payload.message(protocol.deflates())).await {
                     return end;
                 }
                 metrics.ws_messages.inc();
@@ -175,8 +175,8 @@ async fn run_session(
             }
             event = subscription.live.recv() => match event {
                 Ok(event) => {
-                    let Some(text) = event.message(protocol) else { continue };
-                    if let Err(end) = send(&mut sink, Message::Text(text.clone())).await {
+                    let Some(payload) = event.payload(protocol) else { continue };
+                    if let Err(end) = send(&mut sink, payload.message(protocol.deflates())).await {
                         return end;
                     }
                     metrics.ws_messages.inc();

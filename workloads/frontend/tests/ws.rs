@@ -3,11 +3,12 @@
 
 mod common;
 
+use std::io::Read;
 use std::time::Duration;
 
 use common::*;
 use futures_util::StreamExt;
-use sector_frontend::{FrontendConfig, LEAN_PROTOCOL};
+use sector_frontend::{FrontendConfig, LEAN_DEFLATE_PROTOCOL, LEAN_PROTOCOL};
 use sector_store::EntryId;
 use serde_json::Value;
 
@@ -381,42 +382,55 @@ fn merge_by_id(list: &mut Value, changes: &Value) {
     }
 }
 
+/// The text of a raw-deflated message.
+fn inflate(deflated: &[u8]) -> String {
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(deflated).read_to_string(&mut text).expect("raw deflate of UTF-8 text");
+    text
+}
+
 /// The text of `event` as the original protocol sends it (the sim's object plus `event_id`).
 fn with_event_id(event: &str, id: EntryId) -> String {
     format!("{},\"event_id\":\"{id}\"}}", event.strip_suffix('}').unwrap())
 }
 
-/// One original and one lean client of the same frontend, each merging with its own rule.
-struct TwoClients {
+/// An original, a lean and a deflated lean client of the same frontend, each merging with its
+/// own rule.
+struct Clients {
     original: Client,
     lean: Client,
+    deflated: Client,
     original_frame: Value,
     lean_frame: Value,
     original_bytes: usize,
     lean_bytes: usize,
+    deflated_bytes: usize,
     /// Lean deltas with `new_events` only, with the full `events`, with a partial fleet.
     appended: usize,
     full_events: usize,
     partial_fleets: usize,
 }
 
-impl TwoClients {
-    /// Reads the next message of each client, checks it is event `id` and that both frames agree.
+impl Clients {
+    /// Reads the next message of each client, checks it is event `id` and that the frames agree.
     async fn receive(&mut self, id: EntryId, published: &str, what: &str) {
-        let original = next_text(&mut self.original, WAIT).await.expect("original message");
-        assert_eq!(original, with_event_id(published, id), "{what}: the original client gets the sim's text");
-        let original: Value = serde_json::from_str(&original).unwrap();
-        merge_original(&mut self.original_frame, &original);
+        let text = next_text(&mut self.original, WAIT).await.expect("original message");
+        assert_eq!(text, with_event_id(published, id), "{what}: the original client gets the sim's text");
+        self.original_bytes += text.len();
+        merge_original(&mut self.original_frame, &serde_json::from_str(&text).unwrap());
         self.receive_lean(id, what).await;
-        self.original_bytes += serde_json::to_string(&original).unwrap().len();
         assert_eq!(self.lean_frame, self.original_frame, "{what}: both clients hold the same frame");
     }
 
+    /// Reads the next message of the lean clients: the deflated one gets the lean text deflated.
     async fn receive_lean(&mut self, id: EntryId, what: &str) {
         let text = next_text(&mut self.lean, WAIT).await.expect("lean message");
+        let deflated = next_binary(&mut self.deflated, WAIT).await.expect("deflated message");
+        assert_eq!(inflate(&deflated), text, "{what}: the deflated lean message is the lean text");
         let lean: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(event_id(&lean), Some(id), "{what}: the lean client gets every event in order");
         self.lean_bytes += text.len();
+        self.deflated_bytes += deflated.len();
         if lean["type"] == "delta" {
             if lean.get("events").is_some() {
                 self.full_events += 1;
@@ -438,18 +452,24 @@ async fn a_lean_client_holds_the_same_frame_as_an_original_one_after_every_event
     let original = frontend.connect("").await;
     let (lean, chosen) = frontend.connect_offering("", LEAN_PROTOCOL).await;
     assert_eq!(chosen, LEAN_PROTOCOL, "the server agrees to the lean protocol");
-    let mut clients = TwoClients {
+    let (deflated, chosen) = frontend.connect_offering("", LEAN_DEFLATE_PROTOCOL).await;
+    assert_eq!(chosen, LEAN_DEFLATE_PROTOCOL);
+    let mut clients = Clients {
         original,
         lean,
+        deflated,
         original_frame: Value::Null,
         lean_frame: Value::Null,
         original_bytes: 0,
         lean_bytes: 0,
+        deflated_bytes: 0,
         appended: 0,
         full_events: 0,
         partial_fleets: 0,
     };
     let first = next_text(&mut clients.original, WAIT).await.expect("frame");
+    let deflated_first = next_binary(&mut clients.deflated, WAIT).await.expect("deflated frame");
+    assert_eq!(inflate(&deflated_first), first, "the first frame, deflated");
     assert_eq!(
         next_text(&mut clients.lean, WAIT).await.as_deref(),
         Some(first.as_str()),
@@ -497,8 +517,15 @@ async fn a_lean_client_holds_the_same_frame_as_an_original_one_after_every_event
         clients.lean_bytes,
         clients.original_bytes
     );
+    assert!(
+        clients.deflated_bytes * 2 < clients.lean_bytes,
+        "deflated, smaller again: {} against {} bytes",
+        clients.deflated_bytes,
+        clients.lean_bytes
+    );
     close(clients.original).await;
     close(clients.lean).await;
+    close(clients.deflated).await;
 }
 
 #[tokio::test]
@@ -518,6 +545,10 @@ async fn the_lean_protocol_is_negotiated_and_skips_keep_alive_frames() {
     let mut other = frontend.connect("").await;
     let (mut lean, chosen) = frontend.connect_offering("", &format!("chat, {LEAN_PROTOCOL}")).await;
     assert_eq!(chosen, LEAN_PROTOCOL, "picked among several offers");
+    let offers = format!("{LEAN_PROTOCOL}, {LEAN_DEFLATE_PROTOCOL}");
+    let (deflated, chosen) = frontend.connect_offering("", &offers).await;
+    assert_eq!(chosen, LEAN_DEFLATE_PROTOCOL, "of ours, the server prefers the deflated one");
+    close(deflated).await;
     for client in [&mut other, &mut lean] {
         let frame = next_json(client, WAIT).await.expect("first frame");
         assert!(frame.get("type").is_none(), "both start with the bare frame");

@@ -184,6 +184,20 @@ pub async fn next_json(client: &mut Client, wait: Duration) -> Option<Value> {
     Some(serde_json::from_str(&text).expect("server sends JSON"))
 }
 
+/// Next binary message, skipping control frames; `None` on close or after `wait`.
+pub async fn next_binary(client: &mut Client, wait: Duration) -> Option<Vec<u8>> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let message = tokio::time::timeout_at(deadline, client.next()).await.ok()??;
+        match message {
+            Ok(Message::Binary(data)) => return Some(data.to_vec()),
+            Ok(Message::Text(text)) => panic!("a text message where a binary one was due: {text:.80}"),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
+}
+
 /// Next text message, skipping control frames; `None` on close or after `wait`.
 pub async fn next_text(client: &mut Client, wait: Duration) -> Option<String> {
     let deadline = tokio::time::Instant::now() + wait;
