@@ -1,8 +1,8 @@
 //! `sector-store`: the persistence contract every Sector service shares.
 //!
 //! The contract is a set of focused async traits (one per concept: universe id, lease, orders,
-//! events, snapshot, fenced commit, control, claims, sessions, bot membership, award queue,
-//! leaderboard, mint records), bundled by [`Store`]. Two implementations:
+//! events, snapshot, fenced commit, control, claims, sessions, a player's order request, bot
+//! membership, award queue, leaderboard, mint records), bundled by [`Store`]. Two implementations:
 //! - [`RedisStore`]: Redis with the key names and shapes of WIRE.md §3, auto-reconnecting;
 //! - [`MemoryStore`]: in-process, for `sector dev` (one process, no Redis).
 //!
@@ -23,6 +23,7 @@ mod members;
 pub mod memory;
 mod mints;
 mod orders;
+mod player_orders;
 pub mod redis;
 mod sessions;
 pub mod settings;
@@ -50,6 +51,7 @@ pub use lease::{Lease, LeaseStore};
 pub use members::MemberStore;
 pub use mints::MintStore;
 pub use orders::{DEFAULT_ORDER_MAX_LEN, OrderStore};
+pub use player_orders::{PlayerBatch, PlayerOrderStore, PlayerOrders, PlayerOrdersOutcome};
 pub use sessions::SessionStore;
 pub use snapshot::{SnapshotStore, StoredSnapshot};
 pub use stream::{EntryId, StreamEntry};
@@ -59,7 +61,8 @@ pub use universe::{FIRST_UNIVERSE, UniverseStore};
 pub mod prelude {
     pub use crate::{
         AwardStore, ClaimStore, CommitStore, ControlStore, EventStore, LeaderboardStore, LeaseStore,
-        MemberStore, MintStore, OrderStore, SessionStore, SnapshotStore, Store, UniverseStore,
+        MemberStore, MintStore, OrderStore, PlayerOrderStore, SessionStore, SnapshotStore, Store,
+        UniverseStore,
     };
 }
 
@@ -69,6 +72,7 @@ pub trait Store:
     UniverseStore
     + LeaseStore
     + OrderStore
+    + PlayerOrderStore
     + EventStore
     + SnapshotStore
     + CommitStore
@@ -90,6 +94,7 @@ impl<T> Store for T where
     T: UniverseStore
         + LeaseStore
         + OrderStore
+        + PlayerOrderStore
         + EventStore
         + SnapshotStore
         + CommitStore

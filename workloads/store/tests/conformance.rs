@@ -84,6 +84,7 @@ conformance! {
     control::control_defaults,
     control::control_patch_and_status,
     control::claims_refused_while_bots_only,
+    player_orders::player_orders_check_session_then_claim_then_append,
     claims::claim_outcomes,
     claims::claims_release_revoke_and_clear,
     claims::claims_are_atomic_under_concurrency,

@@ -16,6 +16,7 @@ mod lease;
 mod members;
 mod mints;
 mod orders;
+mod player_orders;
 mod sessions;
 mod snapshot;
 mod stream;

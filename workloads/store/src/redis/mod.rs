@@ -20,6 +20,7 @@ mod lease;
 mod members;
 mod mints;
 mod orders;
+mod player_orders;
 mod reply;
 mod scripts;
 mod sessions;

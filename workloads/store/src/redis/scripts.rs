@@ -9,12 +9,19 @@ macro_rules! script {
     ($name:ident, $file:literal) => {
         pub(crate) static $name: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!($file)));
     };
+    // A script that calls functions of `lua/lib/` files: those are prepended (Redis scripts
+    // cannot call one another).
+    ($name:ident, $file:literal, uses $($lib:literal),+) => {
+        pub(crate) static $name: LazyLock<Script> =
+            LazyLock::new(|| Script::new(concat!($(include_str!($lib), "\n",)+ include_str!($file))));
+    };
 }
 
 script!(LEASE_ACQUIRE, "lua/lease_acquire.lua");
 script!(LEASE_RENEW, "lua/lease_renew.lua");
 script!(LEASE_RELEASE, "lua/lease_release.lua");
-script!(ORDERS_APPEND, "lua/orders_append.lua");
+script!(ORDERS_APPEND, "lua/orders_append.lua", uses "lua/lib/append_orders.lua");
+script!(PLAYER_ORDERS, "lua/player_orders.lua", uses "lua/lib/append_orders.lua");
 script!(ORDERS_PRUNE, "lua/orders_prune.lua");
 script!(COMMIT, "lua/commit.lua");
 script!(CLAIM, "lua/claim.lua");

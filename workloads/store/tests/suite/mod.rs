@@ -8,6 +8,7 @@ pub mod events;
 pub mod lease;
 pub mod members;
 pub mod orders;
+pub mod player_orders;
 pub mod sessions;
 pub mod universe;
 
