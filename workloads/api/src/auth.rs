@@ -25,10 +25,21 @@ pub struct Player {
     pub jti: String,
 }
 
-/// Player auth when an `Authorization` header is present (then it must be valid), nothing
-/// otherwise (`POST /orders`, where bots may post without one).
+/// A bearer token that verified (signature, expiry, claims) but whose session has not been
+/// looked up yet: `POST /orders` checks the session in the same store call as the claim and
+/// the append (`PlayerOrderStore`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bearer {
+    /// Lower-case wallet address (`sub`).
+    pub address: String,
+    /// Session id (`jti`).
+    pub jti: String,
+}
+
+/// A verified bearer token when an `Authorization` header is present (then it must verify),
+/// nothing otherwise (`POST /orders`, where bots may post without one).
 #[derive(Debug, Clone)]
-pub struct MaybePlayer(pub Option<Player>);
+pub struct MaybeBearer(pub Option<Bearer>);
 
 /// A signed-in player listed in `ADMIN_ADDRESSES`.
 #[derive(Debug, Clone)]
@@ -42,8 +53,8 @@ fn plausible_jti(jti: &str) -> bool {
         && jti.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The player behind `headers`' `Authorization`, checked against the session store.
-pub async fn authenticate<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Player, ApiError> {
+/// The verified token in `headers`' `Authorization` (no store access).
+pub fn bearer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Bearer, ApiError> {
     let value = headers.get(AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
     if value.is_empty() {
         return Err(ApiError::Unauthorized("missing authorization"));
@@ -54,20 +65,34 @@ pub async fn authenticate<S: Store>(state: &AppState<S>, headers: &HeaderMap) ->
         (Some(scheme), Some(token)) if scheme.eq_ignore_ascii_case("bearer ") => token.trim(),
         _ => return Err(ApiError::Unauthorized("invalid authorization")),
     };
-    let claims = state.jwt().verify(token).map_err(|_| ApiError::Unauthorized("invalid token"))?;
-    let (Some(sub), Some(jti)) = (claims.sub.filter(|s| !s.is_empty()), claims.jti.filter(|j| !j.is_empty()))
+    let claims = state.verify_token(token).map_err(|_| ApiError::Unauthorized("invalid token"))?;
+    let (Some(sub), Some(jti)) =
+        (claims.sub.as_deref().filter(|s| !s.is_empty()), claims.jti.as_deref().filter(|j| !j.is_empty()))
     else {
         return Err(ApiError::Unauthorized("invalid token claims"));
     };
-    if !plausible_jti(&jti) {
+    if !plausible_jti(jti) {
         return Err(ApiError::Unauthorized("invalid token claims"));
     }
-    match state.store().session_address(&jti).await? {
-        Some(address) if address.eq_ignore_ascii_case(&sub) => {
-            Ok(Player { address: sub.to_ascii_lowercase(), jti })
-        }
-        _ => Err(ApiError::Unauthorized("session expired")),
+    Ok(Bearer { address: sub.to_ascii_lowercase(), jti: jti.to_owned() })
+}
+
+/// The 401 for a verified token without a live session of its address.
+pub const SESSION_EXPIRED: ApiError = ApiError::Unauthorized("session expired");
+
+/// The player behind `headers`' `Authorization`, checked against the session store.
+pub async fn authenticate<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Player, ApiError> {
+    let token = bearer(state, headers)?;
+    if !has_live_session(state, &token).await? {
+        return Err(SESSION_EXPIRED);
     }
+    Ok(Player { address: token.address, jti: token.jti })
+}
+
+/// Whether the token's session is live and belongs to the token's address.
+pub async fn has_live_session<S: Store>(state: &AppState<S>, token: &Bearer) -> Result<bool, ApiError> {
+    let owner = state.store().session_address(&token.jti).await?;
+    Ok(owner.is_some_and(|owner| owner.eq_ignore_ascii_case(&token.address)))
 }
 
 /// Whether the request carries the configured bot token (compared in constant time; an
@@ -88,13 +113,13 @@ impl<S: Store> FromRequestParts<AppState<S>> for Player {
     }
 }
 
-impl<S: Store> FromRequestParts<AppState<S>> for MaybePlayer {
+impl<S: Store> FromRequestParts<AppState<S>> for MaybeBearer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, Self::Rejection> {
         // An empty header counts as absent (as in the reference).
         if parts.headers.get(AUTHORIZATION).is_some_and(|v| !v.is_empty()) {
-            authenticate(state, &parts.headers).await.map(|p| Self(Some(p)))
+            bearer(state, &parts.headers).map(|b| Self(Some(b)))
         } else {
             Ok(Self(None))
         }

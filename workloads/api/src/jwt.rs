@@ -24,6 +24,8 @@ pub struct PresentedClaims {
     pub sub: Option<String>,
     pub jti: Option<String>,
     pub iat: Option<i64>,
+    /// Always present once verified (a required claim).
+    pub exp: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -29,6 +29,7 @@ mod routes;
 mod server;
 mod state;
 mod validation;
+mod verified_tokens;
 mod wallet;
 
 use axum::Router;

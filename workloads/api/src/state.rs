@@ -9,10 +9,11 @@ use sector_store::Store;
 use crate::config::ApiConfig;
 use crate::control_writer::ControlWriter;
 use crate::error::ApiError;
-use crate::jwt::JwtKeys;
+use crate::jwt::{JwtKeys, PresentedClaims, TokenError};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiters;
 use crate::read_cache::ReadCache;
+use crate::verified_tokens::{self, VerifiedTokens};
 
 /// A configured (human-claimable) faction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -43,6 +44,7 @@ struct Inner<S> {
     store: S,
     config: ApiConfig,
     jwt: JwtKeys,
+    tokens: VerifiedTokens,
     /// The game config's factions: what humans may claim before the sim saved a snapshot.
     configured: Arc<[FactionInfo]>,
     league_id: String,
@@ -72,6 +74,7 @@ impl<S: Store> AppState<S> {
             .collect();
         let inner = Inner {
             jwt: JwtKeys::new(config.jwt_secret.expose(), config.jwt_ttl),
+            tokens: VerifiedTokens::new(verified_tokens::DEFAULT_CAPACITY),
             league_id: config.game.world.league_faction_id.clone(),
             metrics: Metrics::new(),
             limiters: RateLimiters::new(config.auth_rate, config.orders_rate, config.trusted_proxy_hops),
@@ -99,6 +102,11 @@ impl<S: Store> AppState<S> {
 
     pub fn jwt(&self) -> &JwtKeys {
         &self.inner.jwt
+    }
+
+    /// Verifies a presented token, remembering recent ones (`verified_tokens.rs`).
+    pub fn verify_token(&self, token: &str) -> Result<Arc<PresentedClaims>, TokenError> {
+        self.inner.tokens.verify(&self.inner.jwt, token)
     }
 
     /// The factions of this process's game config (`SIM_CONFIG`), in configuration order. The

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{BOT_TOKEN, JWT_SECRET, Wallet, memory_api, redis_api, seed_world, sign_token};
+use common::{BOT_TOKEN, JWT_SECRET, TestApi, Wallet, memory_api, redis_api, seed_world, sign_token};
+use sector_store::Store;
 use serde_json::{Value, json};
 
 fn now() -> i64 {
@@ -277,15 +278,32 @@ async fn claim_errors() {
 }
 
 #[tokio::test]
-async fn order_errors() {
-    let api = memory_api(&[("MAX_ORDERS_PER_REQUEST", "5")]);
+async fn order_errors_in_memory() {
+    order_errors(memory_api(&[("MAX_ORDERS_PER_REQUEST", "5")])).await;
+}
+
+/// The Redis backend checks a player's session and claim and appends in one script: the same
+/// answers, in the same order, as the step-by-step in-memory backend.
+#[tokio::test]
+async fn order_errors_on_redis() {
+    order_errors(redis_api(&[("MAX_ORDERS_PER_REQUEST", "5")]).await).await;
+}
+
+async fn order_errors<S: Store>(api: TestApi<S>) {
     seed_world(&api.store).await;
+    api.store.ensure_order_group().await.unwrap();
     let player = api.login(&Wallet::new(1)).await;
     let order = |faction: &str, origin: Value, target: Value| json!({"faction": faction, "origin_id": origin, "target_id": target});
 
-    // Not claimed yet (checked even for an empty batch).
+    // Not claimed yet (checked even for an empty batch), and before the ids.
     let unclaimed = api.post("/orders", Some(&player), json!({"orders": []})).await;
     assert_eq!((unclaimed.status, unclaimed.detail()), (StatusCode::FORBIDDEN, "faction not claimed"));
+    let unclaimed =
+        api.post("/orders", Some(&player), json!({"orders": [order("F2", json!(-1), json!(2))]})).await;
+    assert_eq!((unclaimed.status, unclaimed.detail()), (StatusCode::FORBIDDEN, "faction not claimed"));
+    // The body's shape comes before the claim.
+    let shape = api.post("/orders", Some(&player), json!({"orders": 1})).await;
+    assert_eq!(shape.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         api.post("/factions/claim", Some(&player), json!({"faction": "F2"})).await.status,
         StatusCode::OK
@@ -299,6 +317,13 @@ async fn order_errors() {
         )
         .await;
     assert_eq!((mismatch.status, mismatch.detail()), (StatusCode::FORBIDDEN, "order faction mismatch"));
+    let other =
+        api.post("/orders", Some(&player), json!({"orders": [order("F1", json!(99), json!(2))]})).await;
+    assert_eq!(
+        (other.status, other.detail()),
+        (StatusCode::FORBIDDEN, "order faction mismatch"),
+        "before ids"
+    );
     // Ids within the 30-system map.
     let range =
         api.post("/orders", Some(&player), json!({"orders": [order("F2", json!(-1), json!(30))]})).await;
@@ -348,6 +373,42 @@ async fn order_errors() {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.detail().starts_with("invalid bot token"), "{}", wrong.detail());
     assert_eq!(api.bot_orders(json!([order("F3", json!(1), json!(2))])).await.status, StatusCode::OK);
+
+    // Only the accepted requests reached the order stream, each with its orders as posted.
+    let appended: Vec<Value> = api
+        .store
+        .read_orders("check", 50, Duration::ZERO)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| serde_json::from_str(e.data.as_deref().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        appended,
+        [
+            json!({"orders": [{"faction": "F2", "origin_id": 0, "target_id": 29, "source": "human"}]}),
+            json!({"orders": [{"faction": "F3", "origin_id": 1, "target_id": 2, "source": "bot"}]}),
+        ]
+    );
+
+    // After a logout the session is gone, whatever the body (401 before 422).
+    api.post("/auth/logout", Some(&player), json!({})).await;
+    for body in [json!({"orders": 1}), json!({"orders": [order("F2", json!(0), json!(1))]})] {
+        let expired = api.post("/orders", Some(&player), body).await;
+        assert_eq!((expired.status, expired.detail()), (StatusCode::UNAUTHORIZED, "session expired"));
+    }
+    // A bot request carrying a dead player token is refused too.
+    let bearer = format!("Bearer {player}");
+    let both = api
+        .call_with(
+            Method::POST,
+            "/orders",
+            None,
+            &[("x-bot-token", BOT_TOKEN), ("authorization", &bearer)],
+            Some(json!({"orders": []})),
+        )
+        .await;
+    assert_eq!((both.status, both.detail()), (StatusCode::UNAUTHORIZED, "session expired"));
 }
 
 #[tokio::test]

@@ -4,13 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use sector_store::{DEFAULT_ORDER_MAX_LEN, Store};
+use sector_store::{DEFAULT_ORDER_MAX_LEN, PlayerBatch, PlayerOrders, PlayerOrdersOutcome, Store};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::models::{ErrorDetail, ValidationErrors};
-use crate::auth::{BOT_TOKEN_HEADER, MaybePlayer, is_bot};
+use crate::auth::{BOT_TOKEN_HEADER, Bearer, MaybeBearer, SESSION_EXPIRED, has_live_session, is_bot};
 use crate::error::ApiError;
 use crate::read_cache::SnapshotView;
 use crate::state::AppState;
@@ -171,11 +171,8 @@ fn check_bot_factions<S: Store>(
     }
 }
 
-async fn append<S: Store>(
-    state: &AppState<S>,
-    orders: &[&OrderIn],
-    source: &'static str,
-) -> Result<String, ApiError> {
+/// The batch as appended to the order stream.
+fn encode(orders: &[&OrderIn], source: &'static str) -> Result<String, ApiError> {
     let batch = BatchOut {
         orders: orders
             .iter()
@@ -189,11 +186,7 @@ async fn append<S: Store>(
             })
             .collect(),
     };
-    let text =
-        serde_json::to_string(&batch).map_err(|e| ApiError::Unavailable(format!("encoding orders: {e}")))?;
-    let id = state.store().append_orders(&text, DEFAULT_ORDER_MAX_LEN).await?;
-    state.metrics().orders(source, "accepted", orders.len());
-    Ok(id.to_string())
+    serde_json::to_string(&batch).map_err(|e| ApiError::Unavailable(format!("encoding orders: {e}")))
 }
 
 /// Queues orders for the next tick. Bots (`X-Bot-Token`) may order any registry faction no
@@ -212,17 +205,34 @@ async fn append<S: Store>(
     ))]
 pub async fn post_orders<S: Store>(
     State(state): State<AppState<S>>,
-    MaybePlayer(player): MaybePlayer,
+    MaybeBearer(bearer): MaybeBearer,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    // A body error waits: a player's expired session is reported first (401 before 422), and
+    // the session is checked in the same store call as the rest.
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Json<OrdersResponse>, ApiError> {
-    let result = handle(&state, player, &headers, &body).await;
+    let body = body.map(|JsonBody(value)| value);
+    let count =
+        body.as_ref().ok().and_then(|b| b.get("orders")).and_then(Value::as_array).map_or(0, Vec::len);
+    let bot = is_bot(&state, &headers);
+    let result = match (bot, body, bearer) {
+        (true, body, bearer) => match (body, bearer) {
+            // A bot request that also carries a player token must carry a live one (as
+            // everywhere an `Authorization` header is present).
+            (_, Some(bearer)) if !has_live_session(&state, &bearer).await? => Err(SESSION_EXPIRED),
+            (Ok(body), _) => bot_orders(&state, &body).await,
+            (Err(error), _) => Err(error),
+        },
+        (false, body, Some(bearer)) => player_orders(&state, &bearer, body).await,
+        // Without any credential the body is judged first (as in the reference).
+        (false, body, None) => body
+            .and_then(|b| OrdersRequest::validate(&b, state.config().max_orders))
+            .and(Err(no_credential(&state, &headers))),
+    };
     if let Err(error) = &result
         && error.status().is_client_error()
     {
-        let source = if is_bot(&state, &headers) { "bot" } else { "human" };
-        let count = body.get("orders").and_then(Value::as_array).map_or(0, Vec::len);
-        state.metrics().orders(source, "rejected", count);
+        state.metrics().orders(if bot { "bot" } else { "human" }, "rejected", count);
     }
     result.map(|id| Json(OrdersResponse { id }))
 }
@@ -242,39 +252,75 @@ fn no_credential<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> ApiError
     }
 }
 
-async fn handle<S: Store>(
-    state: &AppState<S>,
-    player: Option<crate::auth::Player>,
-    headers: &HeaderMap,
-    body: &Value,
-) -> Result<String, ApiError> {
+async fn bot_orders<S: Store>(state: &AppState<S>, body: &Value) -> Result<String, ApiError> {
     let batch = OrdersRequest::validate(body, state.config().max_orders)?;
     let store = state.store();
-    if is_bot(state, headers) {
-        let snapshot = state.reads().snapshot(store).await?;
-        check_bot_factions(state, &batch.orders, snapshot.as_deref())?;
-        check_ids(&batch.orders, snapshot.as_deref())?;
-        let claims = state.reads().claims(store).await?;
-        let kept: Vec<&OrderIn> =
-            batch.orders.iter().filter(|o| !claims.humans.contains(&o.faction)).collect();
-        state.metrics().orders("bot", "dropped", batch.orders.len() - kept.len());
-        if kept.is_empty() {
-            return Ok("skipped".to_owned());
-        }
-        return append(state, &kept, "bot").await;
+    let snapshot = state.reads().snapshot(store).await?;
+    check_bot_factions(state, &batch.orders, snapshot.as_deref())?;
+    check_ids(&batch.orders, snapshot.as_deref())?;
+    let claims = state.reads().claims(store).await?;
+    let kept: Vec<&OrderIn> = batch.orders.iter().filter(|o| !claims.humans.contains(&o.faction)).collect();
+    state.metrics().orders("bot", "dropped", batch.orders.len() - kept.len());
+    if kept.is_empty() {
+        return Ok("skipped".to_owned());
     }
-    let Some(player) = player else { return Err(no_credential(state, headers)) };
-    let universe = store.universe_id().await?;
-    let Some(mine) = store.faction_of(&universe, &player.address).await? else {
+    let id = store.append_orders(&encode(&kept, "bot")?, DEFAULT_ORDER_MAX_LEN).await?;
+    state.metrics().orders("bot", "accepted", kept.len());
+    Ok(id.to_string())
+}
+
+/// A player's orders, in one store call: everything that needs no store is worked out first,
+/// and the batch goes along only when nothing but the session and the claim can refuse it.
+/// Errors keep their order: session (401), body (422), claim (403), ids (422).
+async fn player_orders<S: Store>(
+    state: &AppState<S>,
+    bearer: &Bearer,
+    body: Result<Value, ApiError>,
+) -> Result<String, ApiError> {
+    let batch = body.and_then(|b| OrdersRequest::validate(&b, state.config().max_orders));
+    let ids = match &batch {
+        Ok(batch) => check_ids(&batch.orders, state.reads().snapshot(state.store()).await?.as_deref()),
+        Err(_) => Ok(()),
+    };
+    // The faction every order names (`None` for an empty batch); a mixed batch cannot pass.
+    let faction = batch.as_ref().ok().and_then(|batch| match batch.orders.split_first() {
+        None => Some(None),
+        Some((first, rest)) => {
+            rest.iter().all(|o| o.faction == first.faction).then_some(Some(first.faction.as_str()))
+        }
+    });
+    let text = match (&batch, &ids, faction) {
+        (Ok(batch), Ok(()), Some(_)) => Some(encode(&batch.orders.iter().collect::<Vec<_>>(), "human")?),
+        _ => None,
+    };
+    let request = PlayerOrders {
+        jti: &bearer.jti,
+        address: &bearer.address,
+        batch: text.as_deref().zip(faction).map(|(json, faction)| PlayerBatch {
+            faction,
+            json,
+            max_len: DEFAULT_ORDER_MAX_LEN,
+        }),
+    };
+    let outcome = state.store().player_orders(request).await?;
+    let batch = match outcome {
+        PlayerOrdersOutcome::NoSession => return Err(SESSION_EXPIRED),
+        PlayerOrdersOutcome::Appended { id, .. } => {
+            state.metrics().orders("human", "accepted", batch.map_or(0, |b| b.orders.len()));
+            return Ok(id.to_string());
+        }
+        _ => batch?,
+    };
+    let PlayerOrdersOutcome::Claimed { faction: mine } = outcome else {
         return Err(ApiError::Forbidden("faction not claimed"));
     };
     if batch.orders.iter().any(|o| o.faction != mine) {
         return Err(ApiError::Forbidden("order faction mismatch"));
     }
-    let snapshot = state.reads().snapshot(store).await?;
-    check_ids(&batch.orders, snapshot.as_deref())?;
-    let all: Vec<&OrderIn> = batch.orders.iter().collect();
-    append(state, &all, "human").await
+    ids?;
+    // Not reached: a valid batch naming the claimed faction is always sent along, and the
+    // store appends it in the same call that found the claim. Answered as retryable, not a panic.
+    Err(ApiError::Unavailable("the order could not be queued; try again".into()))
 }
 
 #[cfg(test)]
