@@ -2,7 +2,8 @@
 // node --test workloads/frontend/e2e/live.test.mjs
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { handleMessage } from '../ui/live.js';
+import { deflateRawSync } from 'node:zlib';
+import { handleMessage, inflate, isLean, subprotocols } from '../ui/live.js';
 import { on, state } from '../ui/state.js';
 
 const seen = { frames: [], logs: [], seeds: [], runEnds: [] };
@@ -99,4 +100,31 @@ test('a tick going down is a new run even without run_end', () => {
 test('deltas without new_events fall back to diffing the events window', () => {
   handleMessage({ type: 'delta', tick: 1, event_id: '102-1', events: ['old line', 'x', 'y'] });
   assert.deepEqual(seen.logs.at(-1), { lines: ['x', 'y'], tick: 1 });
+});
+
+test('lean deltas append their new events to the frame and the log', () => {
+  handleMessage({ ...snapshot(20, { events: ['one', 'two'] }), event_id: '103-0' });
+  handleMessage({ type: 'delta', tick: 21, event_id: '103-1', new_events: ['three'] }, true);
+  assert.deepEqual(state.frame.events, ['one', 'two', 'three']);
+  assert.deepEqual(seen.logs.at(-1), { lines: ['three'], tick: 21 });
+  handleMessage({ type: 'delta', tick: 22, event_id: '103-2', changed_fleets: [{ id: 1, strength: 4 }] }, true);
+  assert.deepEqual(state.frame.fleets[0], { ...snapshot(0).fleets[0], strength: 4 });
+  assert.deepEqual(state.frame.events, ['one', 'two', 'three']);
+  assert.equal(state.lastEventId, '103-2');
+});
+
+test('the lean subprotocols are offered, deflate first when the browser can inflate', () => {
+  assert.deepEqual(subprotocols(true, true), ['sector.lean.deflate.v1', 'sector.lean.v1']);
+  assert.deepEqual(subprotocols(true, false), ['sector.lean.v1']);
+  assert.deepEqual(subprotocols(false, true), []);
+  assert.equal(isLean('sector.lean.deflate.v1') && isLean('sector.lean.v1'), true);
+  assert.equal(isLean(''), false);
+});
+
+test('binary messages are raw-deflated JSON', async () => {
+  const text = JSON.stringify({ type: 'delta', tick: 1, new_events: ['x'.repeat(500)] });
+  const deflated = deflateRawSync(Buffer.from(text));
+  assert.ok(deflated.length < text.length / 5);
+  const data = deflated.buffer.slice(deflated.byteOffset, deflated.byteOffset + deflated.length);
+  assert.equal(await inflate(data), text);
 });

@@ -314,6 +314,11 @@ async function run() {
     await page.waitForFunction(() => window.__sector && window.__sector.systemsDrawn > 0 && window.__sector.connection === 'live', null, { timeout: 15_000 });
     const info = await debug(page, () => ({ drawn: window.__sector.systemsDrawn, systems: window.__sector.systems().length }));
     assert(info.systems >= 3, `expected a world, got ${info.systems} systems`);
+    // `sector dev` agrees to the deflated lean protocol; the mock server knows no subprotocol,
+    // so the page falls back to the original messages.
+    const protocol = await debug(page, () => window.__sector.protocol);
+    const expected = process.env.SECTOR_E2E_MOCK === '1' ? '' : 'sector.lean.deflate.v1';
+    assert(protocol === expected, `the live socket speaks "${protocol}", expected "${expected}"`);
     assert(info.drawn === info.systems, `${info.drawn} of ${info.systems} systems drawn`);
     // Canvas pixels: enough lit pixels, and an owned system's colour where it is drawn.
     const pixels = await page.evaluate(() => {

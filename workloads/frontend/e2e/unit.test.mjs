@@ -3,7 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  compareEventIds, deriveIndex, isUsableFrame, mergeDelta, newEventLines, normalizeFrame, scoreboardRows,
+  LEAN_EVENTS_KEPT, compareEventIds, deriveIndex, isUsableFrame, mergeDelta, newEventLines, normalizeFrame,
+  scoreboardRows,
 } from '../ui/frame.js';
 import { buildAdjacency, reachableFrom, shortestPath } from '../ui/graph.js';
 import { borderSegments, polygonArea, radialHull, voronoiCells } from '../ui/geometry.js';
@@ -67,6 +68,41 @@ test('delta merge follows WIRE.md §5.2', () => {
   assert.equal(r.geometryChanged, true);
   const r2 = mergeDelta(f, { tick: 6, changed_systems: [{ heat: 1, id: 0 }] });
   assert.equal(r2.staticChanged, false, 'heat alone does not touch territories');
+});
+
+test('lean deltas: absent fields are unchanged, fleets merge by field, new events append', () => {
+  const f = world();
+  const before = JSON.parse(JSON.stringify(f));
+  const events = f.events;
+  mergeDelta(f, { type: 'delta', tick: 5 }, true);
+  assert.deepEqual({ ...f, tick: 4 }, before, 'a quiet tick changes only the tick');
+  assert.equal(f.events, events);
+
+  mergeDelta(f, {
+    type: 'delta',
+    tick: 6,
+    changed_fleets: [{ id: 2, eta: 1 }, { id: 3, owner: 'F2', system_id: 2, strength: 1, enroute_from: null, enroute_to: null, eta: 0 }],
+    new_events: ['c', 'd'],
+  }, true);
+  assert.deepEqual(f.fleets[1], { ...before.fleets[1], eta: 1 }, 'a known fleet keeps its other fields');
+  assert.equal(f.fleets[2].owner, 'F2', 'a new fleet comes in full');
+  assert.deepEqual(f.events, ['a', 'b', 'c', 'd']);
+  assert.deepEqual(events, ['a', 'b'], 'the previous list is left as it was (the log diffs against it)');
+  assert.deepEqual(f.highlight_ids, [], 'absent lists are unchanged');
+  assert.equal(f.factions.length, 2);
+
+  const many = Array.from({ length: LEAN_EVENTS_KEPT }, (_, i) => `n${i}`);
+  mergeDelta(f, { type: 'delta', tick: 7, new_events: many }, true);
+  assert.equal(f.events.length, LEAN_EVENTS_KEPT);
+  assert.deepEqual(f.events, many, 'the list keeps its last 30');
+  mergeDelta(f, { type: 'delta', tick: 8, new_events: ['x'], events: ['only'] }, true);
+  assert.deepEqual(f.events, ['only'], '`events`, when sent, replaces the list');
+});
+
+test('the original merge ignores new_events for the list', () => {
+  const f = world();
+  mergeDelta(f, { type: 'delta', tick: 5, new_events: ['c'] });
+  assert.deepEqual(f.events, ['a', 'b']);
 });
 
 test('derived index separates travelling and located fleets', () => {

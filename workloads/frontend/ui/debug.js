@@ -12,6 +12,10 @@ export function installDebug(view) {
     get connection() {
       return state.connection;
     },
+    /** The live socket's subprotocol ('' for the original messages). */
+    get protocol() {
+      return state.protocol;
+    },
     get systemsDrawn() {
       return view.systemsDrawn;
     },

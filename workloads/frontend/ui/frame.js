@@ -19,6 +19,9 @@ export function normalizeFrame(frame) {
   return frame;
 }
 
+/** Event texts a lean client keeps after appending a delta's `new_events` (the server's window). */
+export const LEAN_EVENTS_KEPT = 30;
+
 const STATIC_SYSTEM_FIELDS = ['owner', 'x', 'y', 'value'];
 const GEOMETRY_SYSTEM_FIELDS = ['x', 'y', 'value'];
 
@@ -27,9 +30,13 @@ const GEOMETRY_SYSTEM_FIELDS = ['x', 'y', 'value'];
  * changed systems are shallow-merged by id (appended if unknown), removed fleets dropped,
  * changed fleets replaced/merged by id (appended if new), and tick, tick_delay_ms,
  * generator_seed (if present and not null), highlight_ids, events and factions replaced.
+ * `lean`: the delta came over a lean protocol (sector.lean.v1), where any absent field is
+ * unchanged, a known fleet lists only its changed fields, and without `events` the delta's
+ * `new_events` are appended to the list, which keeps its last LEAN_EVENTS_KEPT (the server
+ * sends `events` whenever that would not give the list exactly).
  * Returns what changed so the renderer knows which cached layers to rebuild.
  */
-export function mergeDelta(frame, delta) {
+export function mergeDelta(frame, delta, lean = false) {
   const result = { staticChanged: false, geometryChanged: false };
   const changedSystems = Array.isArray(delta.changed_systems) ? delta.changed_systems : [];
   if (changedSystems.length > 0) {
@@ -74,7 +81,12 @@ export function mergeDelta(frame, delta) {
   if (delta.tick_delay_ms !== undefined) frame.tick_delay_ms = delta.tick_delay_ms;
   if (delta.generator_seed !== undefined && delta.generator_seed !== null) frame.generator_seed = delta.generator_seed;
   if (Array.isArray(delta.highlight_ids)) frame.highlight_ids = delta.highlight_ids;
-  if (Array.isArray(delta.events)) frame.events = delta.events;
+  if (Array.isArray(delta.events)) {
+    frame.events = delta.events;
+  } else if (lean && Array.isArray(delta.new_events) && delta.new_events.length > 0) {
+    // A new array: callers keep the previous one to tell which lines are new.
+    frame.events = frame.events.concat(delta.new_events).slice(-LEAN_EVENTS_KEPT);
+  }
   if (Array.isArray(delta.factions)) {
     const before = factionSignature(frame.factions);
     frame.factions = delta.factions;

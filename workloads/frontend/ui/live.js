@@ -1,6 +1,12 @@
 // Live data: the initial `/snapshot` fetch and the `/ws` WebSocket with reconnection
 // (exponential backoff 1 s, 2 s, 4 s … 15 s with jitter), resumption with
 // `?after=<last event_id>`, duplicate suppression by event id, and message dispatch.
+//
+// The socket offers the lean subprotocols (lean deltas, deflated when the browser can inflate
+// raw deflate); `ws.protocol` says which the server agreed to, none meaning the original
+// messages. A server that knows none of them answers without the header, which Chromium
+// treats as a failed handshake: one immediate retry without subprotocols tells such a server
+// from a down one, and the page then stays on the original protocol with it.
 import { applyDelta, applyFull, emit, state } from './state.js';
 import { compareEventIds, isUsableFrame } from './frame.js';
 import { hideNotice, notice } from './notice.js';
@@ -8,12 +14,18 @@ import { hideNotice, notice } from './notice.js';
 const MIN_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 const DISCONNECTED = 'Disconnected. Reconnecting...';
+const LEAN = 'sector.lean.v1';
+const LEAN_DEFLATE = 'sector.lean.deflate.v1';
 
 let socket = null;
 let attempts = 0;
 let reconnectTimer = 0;
 let countdownTimer = 0;
 let started = false;
+// Cleared once a server opened a socket only without subprotocols (see the header).
+let offerLean = true;
+// The current attempt is the immediate retry without subprotocols.
+let plainRetry = false;
 
 function setConnection(value) {
   state.connection = value;
@@ -48,8 +60,11 @@ function handleFull(snapshot, id, resync) {
   }
 }
 
-/** Dispatches one server message (exported for tests through the debug hook). */
-export function handleMessage(msg) {
+/**
+ * Dispatches one server message (exported for tests through the debug hook); `lean`: it came
+ * over a lean protocol.
+ */
+export function handleMessage(msg, lean = false) {
   if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
   const id = eventIdOf(msg);
   const type = msg.type;
@@ -59,7 +74,7 @@ export function handleMessage(msg) {
     handleFull(msg.data, id, msg.resync === true);
   } else if (type === 'delta') {
     if (alreadyApplied(id)) return;
-    if (applyDelta(msg)) markApplied(id);
+    if (applyDelta(msg, lean)) markApplied(id);
   } else if (type === 'run_end') {
     if (alreadyApplied(id)) return;
     markApplied(id);
@@ -86,6 +101,33 @@ function socketUrl() {
   return url;
 }
 
+/** Whether this browser can inflate raw deflate (DecompressionStream, 2023 in every engine). */
+function canInflate() {
+  try {
+    new DecompressionStream('deflate-raw');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The subprotocols to offer, most preferred first. */
+export function subprotocols(lean, inflates) {
+  if (!lean) return [];
+  return inflates ? [LEAN_DEFLATE, LEAN] : [LEAN];
+}
+
+/** Whether a socket's agreed subprotocol is a lean one. */
+export function isLean(protocol) {
+  return protocol === LEAN || protocol === LEAN_DEFLATE;
+}
+
+/** The text of a binary message: raw-deflated JSON. */
+export async function inflate(data) {
+  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Response(stream).text();
+}
+
 function clearTimers() {
   clearTimeout(reconnectTimer);
   clearInterval(countdownTimer);
@@ -97,33 +139,64 @@ function connect() {
   clearTimers();
   if (socket) return;
   setConnection('connecting');
+  const offered = subprotocols(offerLean, canInflate());
   let ws;
   try {
-    ws = new WebSocket(socketUrl());
+    ws = offered.length > 0 ? new WebSocket(socketUrl(), offered) : new WebSocket(socketUrl());
   } catch {
     scheduleReconnect();
     return;
   }
+  ws.binaryType = 'arraybuffer';
   socket = ws;
+  let opened = false;
+  let lean = false;
+  // Binary messages are inflated asynchronously; this chain keeps them in order.
+  let pending = Promise.resolve();
+  let broken = false;
+  const dispatch = (text) => {
+    if (socket !== ws || broken) return;
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    handleMessage(msg, lean);
+  };
   ws.addEventListener('open', () => {
     if (socket !== ws) return;
+    opened = true;
+    lean = isLean(ws.protocol);
+    state.protocol = ws.protocol;
+    if (plainRetry) offerLean = false;
     setConnection('live');
     hideNotice(DISCONNECTED);
   });
   ws.addEventListener('message', (ev) => {
     if (socket !== ws) return;
     attempts = 0;
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
+    if (typeof ev.data === 'string') {
+      dispatch(ev.data);
       return;
     }
-    handleMessage(msg);
+    pending = pending.then(() => inflate(ev.data)).then(dispatch, () => {
+      // A lean client that loses a message would drift: start over (resuming by event id).
+      broken = true;
+      if (socket === ws) ws.close();
+    });
   });
   ws.addEventListener('close', () => {
     if (socket !== ws) return;
     socket = null;
+    if (!opened && offered.length > 0) {
+      plainRetry = true;
+      offerLean = false;
+      connect();
+      return;
+    }
+    if (plainRetry && !opened) offerLean = true; // the server is down, not old
+    plainRetry = false;
     notice(DISCONNECTED);
     scheduleReconnect();
   });

@@ -44,6 +44,7 @@ export const state = {
   travelTicks: new Map(), // fleet id → longest eta seen on this trip (for interpolation)
   runEnded: false,
   connection: 'connecting', // connecting | live | reconnecting | offline
+  protocol: null, // the open socket's subprotocol ('' for none: the original messages)
   reconnectAt: 0,
 
   // player
@@ -128,13 +129,16 @@ export function applyFull(snapshot) {
   return true;
 }
 
-/** Merges a delta; deltas before any full frame are dropped. Emits `frame` and `log`. */
-export function applyDelta(delta) {
+/**
+ * Merges a delta (`lean`: from a lean protocol, see mergeDelta); deltas before any full frame
+ * are dropped. Emits `frame` and `log`.
+ */
+export function applyDelta(delta, lean = false) {
   if (!state.frame) return false;
   const tick = typeof delta.tick === 'number' ? delta.tick : null;
   const newRun = isNewRun(tick, false);
   const prevEvents = state.frame.events;
-  const result = mergeDelta(state.frame, delta);
+  const result = mergeDelta(state.frame, delta, lean);
   if (newRun) state.travelTicks.clear();
   if (tick !== null) state.lastTick = tick;
   state.frameAt = performance.now();
