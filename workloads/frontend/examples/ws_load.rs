@@ -3,22 +3,41 @@
 //!
 //! Delivery lag of an event = receive time − the time in its stream id (Redis stamps ids with
 //! its clock when the sim appends; same machine, same clock). Every client must receive every
-//! event of the measuring window: the report counts clients that missed one.
+//! event of the measuring window: the report counts clients that missed one. Bytes received
+//! are the WebSocket payload bytes of text and binary messages received in the window (frame
+//! headers, TCP and IP are not counted), averaged per client and second.
 //!
-//! `cargo run --release -p sector-frontend --example ws_load -- ws://127.0.0.1:9000/ws 2000 30 [PID]`
-//! (URL, clients, seconds, optional frontend pid for its memory).
+//! `cargo run --release -p sector-frontend --example ws_load -- ws://127.0.0.1:9000/ws 2000 30 [PID]
+//! [--protocol original|lean|deflate]` (URL, clients, seconds, optional frontend pid for its
+//! memory; the subprotocol to ask for: none, `sector.lean.v1` or `sector.lean.deflate.v1`).
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 struct ClientReport {
     lags_ms: Vec<u64>,
     ids: BTreeSet<(u64, u64)>,
     resyncs: usize,
     failed: Option<String>,
+    /// Payload bytes and messages received in the window.
+    bytes: u64,
+    messages: u64,
+}
+
+/// The subprotocol a `--protocol` name asks for.
+fn subprotocol(name: &str) -> Result<Option<&'static str>, String> {
+    match name {
+        "original" => Ok(None),
+        "lean" => Ok(Some("sector.lean.v1")),
+        "deflate" => Ok(Some("sector.lean.deflate.v1")),
+        other => Err(format!("--protocol {other}: expected original, lean or deflate")),
+    }
 }
 
 fn now_ms() -> u64 {
@@ -41,8 +60,18 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: ws_load <ws-url> <clients> <seconds> [frontend-pid]";
+    let mut args: Vec<String> = std::env::args().collect();
+    let usage =
+        "usage: ws_load <ws-url> <clients> <seconds> [frontend-pid] [--protocol original|lean|deflate]";
+    let protocol = match args.iter().position(|a| a == "--protocol") {
+        Some(at) => {
+            let name = args.get(at + 1).ok_or(usage)?.clone();
+            args.drain(at..at + 2);
+            name
+        }
+        None => "original".to_owned(),
+    };
+    let offered = subprotocol(&protocol)?;
     let url = args.get(1).ok_or(usage)?.clone();
     let clients: usize = args.get(2).ok_or(usage)?.parse()?;
     let seconds: u64 = args.get(3).ok_or(usage)?.parse()?;
@@ -51,15 +80,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rss_before = pid.and_then(rss_kib);
     let mut connections = Vec::with_capacity(clients);
     for i in 0..clients {
-        let (client, _) = tokio_tungstenite::connect_async(url.as_str())
+        let mut request = url.as_str().into_client_request()?;
+        if let Some(offered) = offered {
+            request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(offered));
+        }
+        let (client, response) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| format!("client {i} could not connect: {e}"))?;
+        let agreed = response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
+        if agreed != offered {
+            return Err(format!("client {i}: asked for {offered:?}, the server agreed to {agreed:?}").into());
+        }
         connections.push(client);
     }
     // Idle clients: let the frontend settle, then read its memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_connected = pid.and_then(rss_kib);
-    println!("connected {clients} clients");
+    println!("connected {clients} clients ({protocol} protocol)");
 
     // Measure from a common start, on whole seconds of the stream clock.
     let start_ms = now_ms() + 1000;
@@ -67,8 +104,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tasks = Vec::with_capacity(clients);
     for mut client in connections {
         tasks.push(tokio::spawn(async move {
-            let mut report =
-                ClientReport { lags_ms: Vec::new(), ids: BTreeSet::new(), resyncs: 0, failed: None };
+            let mut report = ClientReport {
+                lags_ms: Vec::new(),
+                ids: BTreeSet::new(),
+                resyncs: 0,
+                failed: None,
+                bytes: 0,
+                messages: 0,
+            };
             let deadline = tokio::time::Instant::now() + Duration::from_millis(end_ms - now_ms() + 1500);
             loop {
                 let message = match tokio::time::timeout_at(deadline, client.next()).await {
@@ -83,8 +126,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     Ok(Some(Ok(message))) => message,
                 };
-                let Message::Text(text) = message else { continue };
                 let received = now_ms();
+                let mut inflated = String::new();
+                let (text, size) = match &message {
+                    Message::Text(text) => (text.as_str(), text.len()),
+                    Message::Binary(data) => {
+                        if let Err(e) =
+                            flate2::read::DeflateDecoder::new(&data[..]).read_to_string(&mut inflated)
+                        {
+                            report.failed = Some(format!("a binary message does not inflate: {e}"));
+                            break;
+                        }
+                        (inflated.as_str(), data.len())
+                    }
+                    _ => continue,
+                };
+                if received >= start_ms && received < end_ms {
+                    report.bytes += size as u64;
+                    report.messages += 1;
+                }
                 // The frontend appends `event_id` (and `resync`) last; finding them by text keeps
                 // this client cheap enough not to be the bottleneck it measures.
                 if text.ends_with("\"resync\":true}") {
@@ -123,6 +183,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("clients missing events:  {missed}");
     println!("clients failed:          {failed}");
     println!("resyncs:                 {resyncs}");
+    let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
+    let messages: u64 = reports.iter().map(|r| r.messages).sum();
+    let per_client_second = bytes as f64 / clients as f64 / seconds as f64;
+    println!(
+        "payload per client:      {:.2} KB/s ({:.1} messages/s, {:.0} bytes per message)",
+        per_client_second / 1000.0,
+        messages as f64 / clients as f64 / seconds as f64,
+        if messages > 0 { bytes as f64 / messages as f64 } else { 0.0 }
+    );
     println!(
         "delivery lag ms:         p50 {}  p90 {}  p99 {}  max {}",
         percentile(&lags, 50.0),
