@@ -172,6 +172,16 @@ impl ReadCache {
             })
             .await
     }
+
+    /// The universe the claims view last saw, to hint a player's order request
+    /// (`PlayerOrders::universe_hint`): the store checks a hint, so a stale one is harmless.
+    /// `None` when caching is off, where loading the view would cost more than it saves.
+    pub async fn universe_hint<S: Store>(&self, store: &S) -> Result<Option<Arc<ClaimsView>>, ApiError> {
+        if self.claims.ttl.is_zero() {
+            return Ok(None);
+        }
+        self.claims(store).await.map(Some)
+    }
 }
 
 #[cfg(test)]

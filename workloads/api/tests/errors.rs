@@ -283,10 +283,12 @@ async fn order_errors_in_memory() {
 }
 
 /// The Redis backend checks a player's session and claim and appends in one script: the same
-/// answers, in the same order, as the step-by-step in-memory backend.
+/// answers, in the same order, as the step-by-step in-memory backend. With the read cache on,
+/// the script is also told the universe the API saw last.
 #[tokio::test]
 async fn order_errors_on_redis() {
     order_errors(redis_api(&[("MAX_ORDERS_PER_REQUEST", "5")]).await).await;
+    order_errors(redis_api(&[("MAX_ORDERS_PER_REQUEST", "5"), ("READ_CACHE_MS", "60000")]).await).await;
 }
 
 async fn order_errors<S: Store>(api: TestApi<S>) {

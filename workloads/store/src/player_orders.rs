@@ -16,6 +16,10 @@ pub struct PlayerOrders<'a> {
     pub jti: &'a str,
     /// The wallet address the token names (`sub`); the session must belong to it.
     pub address: &'a str,
+    /// The universe the caller believes current (e.g. from a short-lived cache). The store may
+    /// read the claim in it together with the session; it checks the hint, and a stale one
+    /// only costs a second look. `None`: the store finds the universe itself.
+    pub universe_hint: Option<&'a str>,
     /// What to append if the player holds the batch's faction; `None`: check only.
     pub batch: Option<PlayerBatch<'a>>,
 }
@@ -40,8 +44,8 @@ pub enum PlayerOrdersOutcome {
     Unclaimed,
     /// The address holds `faction`; nothing was appended (no batch, or it names another faction).
     Claimed { faction: String },
-    /// The address holds `faction`, and the batch was appended as `id`.
-    Appended { faction: String, id: EntryId },
+    /// The address holds the batch's faction, and the batch was appended as `id`.
+    Appended { id: EntryId },
 }
 
 pub trait PlayerOrderStore {

@@ -293,9 +293,11 @@ async fn player_orders<S: Store>(
         (Ok(batch), Ok(()), Some(_)) => Some(encode(&batch.orders.iter().collect::<Vec<_>>(), "human")?),
         _ => None,
     };
+    let claims = state.reads().universe_hint(state.store()).await?;
     let request = PlayerOrders {
         jti: &bearer.jti,
         address: &bearer.address,
+        universe_hint: claims.as_deref().map(|view| view.universe.as_str()),
         batch: text.as_deref().zip(faction).map(|(json, faction)| PlayerBatch {
             faction,
             json,
@@ -305,7 +307,7 @@ async fn player_orders<S: Store>(
     let outcome = state.store().player_orders(request).await?;
     let batch = match outcome {
         PlayerOrdersOutcome::NoSession => return Err(SESSION_EXPIRED),
-        PlayerOrdersOutcome::Appended { id, .. } => {
+        PlayerOrdersOutcome::Appended { id } => {
             state.metrics().orders("human", "accepted", batch.map_or(0, |b| b.orders.len()));
             return Ok(id.to_string());
         }

@@ -1,5 +1,5 @@
 //! A player's order request in memory: the steps one after another (there is no round trip to
-//! save in process). Each step takes the store's lock on its own, as the API's separate calls
+//! save in process; the universe hint is not needed). Each step takes the store's lock on its own, as the API's separate calls
 //! did before this operation existed.
 
 use super::MemoryStore;
@@ -26,7 +26,7 @@ impl PlayerOrderStore for MemoryStore {
         match request.batch {
             Some(batch) if batch.faction.is_none_or(|wanted| wanted == faction) => {
                 let id = self.append_orders(batch.json, batch.max_len).await?;
-                Ok(PlayerOrdersOutcome::Appended { faction, id })
+                Ok(PlayerOrdersOutcome::Appended { id })
             }
             _ => Ok(PlayerOrdersOutcome::Claimed { faction }),
         }

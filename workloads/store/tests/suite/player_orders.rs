@@ -7,7 +7,16 @@ use super::{assert_invalid, ms, ok};
 const BATCH: &str = r#"{"orders":[{"faction":"ultra","origin_id":1,"target_id":2,"source":"human"}]}"#;
 
 fn request<'a>(jti: &'a str, address: &'a str, faction: Option<&'a str>) -> PlayerOrders<'a> {
-    PlayerOrders { jti, address, batch: Some(PlayerBatch { faction, json: BATCH, max_len: 100 }) }
+    PlayerOrders {
+        jti,
+        address,
+        universe_hint: None,
+        batch: Some(PlayerBatch { faction, json: BATCH, max_len: 100 }),
+    }
+}
+
+fn hinted<'a>(universe: &'a str, request: PlayerOrders<'a>) -> PlayerOrders<'a> {
+    PlayerOrders { universe_hint: Some(universe), ..request }
 }
 
 async fn appended<S: Store>(s: &S) -> Vec<String> {
@@ -42,7 +51,7 @@ pub async fn player_orders_check_session_then_claim_then_append<S: Store>(s: S) 
         ok(s.player_orders(request("s1", "0xaa", Some("iron"))).await, "another faction"),
         PlayerOrdersOutcome::Claimed { faction: "ultra".into() }
     );
-    let check_only = PlayerOrders { jti: "s1", address: "0xaa", batch: None };
+    let check_only = PlayerOrders { jti: "s1", address: "0xaa", universe_hint: None, batch: None };
     assert_eq!(
         ok(s.player_orders(check_only).await, "check only"),
         PlayerOrdersOutcome::Claimed { faction: "ultra".into() }
@@ -50,22 +59,38 @@ pub async fn player_orders_check_session_then_claim_then_append<S: Store>(s: S) 
     assert!(appended(&s).await.is_empty(), "nothing appended before a valid request");
 
     // The address in the token may differ in case from the stored one.
-    let PlayerOrdersOutcome::Appended { faction, id } =
+    let PlayerOrdersOutcome::Appended { id } =
         ok(s.player_orders(request("s1", "0xAa", Some("ultra"))).await, "append")
     else {
         panic!("expected an append");
     };
-    assert_eq!(faction, "ultra");
-    let empty = ok(s.player_orders(request("s1", "0xaa", None)).await, "empty batch");
-    assert!(matches!(empty, PlayerOrdersOutcome::Appended { id: later, .. } if later > id));
+    let empty = ok(s.player_orders(hinted(&universe, request("s1", "0xaa", None))).await, "empty batch");
+    assert!(matches!(empty, PlayerOrdersOutcome::Appended { id: later } if later > id));
     assert_eq!(appended(&s).await, vec![BATCH.to_owned(), BATCH.to_owned()]);
 
-    // The claim counts in the current universe only.
-    ok(s.incr_universe().await, "new universe");
+    // The claim counts in the current universe only, whatever universe the caller believes.
+    let next = ok(s.incr_universe().await, "new universe");
+    for hint in [None, Some(universe.as_str()), Some(next.as_str())] {
+        let after = PlayerOrders { universe_hint: hint, ..request("s1", "0xaa", Some("ultra")) };
+        assert_eq!(
+            ok(s.player_orders(after).await, "after a new universe"),
+            PlayerOrdersOutcome::Unclaimed,
+            "hint {hint:?}"
+        );
+    }
+    ok(s.claim_faction(&next, "0xaa", "iron").await, "claim in the new universe");
     assert_eq!(
-        ok(s.player_orders(request("s1", "0xaa", Some("ultra"))).await, "after a new universe"),
-        PlayerOrdersOutcome::Unclaimed
+        ok(s.player_orders(hinted(&universe, request("s1", "0xaa", Some("ultra")))).await, "stale hint"),
+        PlayerOrdersOutcome::Claimed { faction: "iron".into() }
     );
+    assert!(matches!(
+        ok(
+            s.player_orders(hinted(&universe, request("s1", "0xaa", Some("iron")))).await,
+            "stale hint, append"
+        ),
+        PlayerOrdersOutcome::Appended { .. }
+    ));
+    assert_eq!(appended(&s).await, vec![BATCH.to_owned()]);
     ok(s.revoke_session("s1").await, "logout");
     assert_eq!(
         ok(s.player_orders(request("s1", "0xaa", Some("ultra"))).await, "after logout"),
