@@ -1,4 +1,4 @@
-//! This replica's membership among the bot replicas of a universe (DESIGN.md, bot autoscaling).
+//! This replica's membership among the bot replicas of a universe (docs/ARCHITECTURE.md, bot autoscaling).
 //!
 //! Each replica heartbeats its member id into the store with a TTL; the live members are those
 //! whose heartbeat has not expired. Every replica splits the bot-played factions over the same
