@@ -213,6 +213,11 @@ impl ApiConfig {
         if let Some(v) = snapshot_key {
             keys = keys.with_snapshot_key(v);
         }
+        // The sim's consumer group: appends trim only what it has consumed (A12), so they must
+        // name the group the sim reads with.
+        if let Some(v) = env.non_empty("ORDER_GROUP") {
+            keys = keys.with_order_group(v.trim());
+        }
 
         let jwt_secret = match env.non_empty("JWT_SECRET") {
             Some(s) if s.len() < MIN_JWT_SECRET_BYTES && !dev_mode => {
@@ -312,6 +317,7 @@ const KNOWN: &[&str] = &[
     "EVENT_STREAM",
     "ORDER_STREAM",
     "SNAPSHOT_KEY",
+    "ORDER_GROUP",
     "BIND_ADDRESS",
     "PORT",
     "METRICS_PORT",
@@ -494,7 +500,14 @@ mod tests {
         assert_eq!(c.cors, CorsOrigins::Any);
         assert_eq!(c.max_orders, 200);
         assert_eq!(c.keys.snapshot(), "sector:snapshot");
+        assert_eq!(c.keys.order_group(), "sim");
         assert_eq!(c.auth_rate, Some(RateLimit { per_minute: 60, burst: 20 }));
+    }
+
+    #[test]
+    fn appends_trim_by_the_sims_order_group() {
+        assert_eq!(parse(&[("ORDER_GROUP", "sim-blue")]).unwrap().keys.order_group(), "sim-blue");
+        assert_eq!(parse(&[("ORDER_GROUP", " ")]).unwrap().keys.order_group(), "sim", "blank = default");
     }
 
     #[test]
