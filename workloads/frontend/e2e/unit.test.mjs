@@ -10,6 +10,7 @@ import { buildAdjacency, reachableFrom, shortestPath } from '../ui/graph.js';
 import { borderSegments, polygonArea, radialHull, voronoiCells } from '../ui/geometry.js';
 import { buildPalette, safeColor } from '../ui/colors.js';
 import { errorMessage } from '../ui/api.js';
+import { MAX_ORDERS_PER_REQUEST, orderBatches } from '../ui/batches.js';
 
 function world() {
   return normalizeFrame({
@@ -218,4 +219,13 @@ test('scoreboard rows: systems, fleets and strength per faction, sorted by syste
   rows = scoreboardRows(normalizeFrame({ systems: [{ id: 0, owner: 'Z' }, { id: 1, owner: 'A' }], fleets: [{ id: 1, owner: 'Z', strength: 2 }] }));
   assert.deepEqual(rows.map((r) => [r.id, r.name, r.color]), [['Z', 'Z', null], ['A', 'A', null]]);
   assert.deepEqual(scoreboardRows(null), []);
+});
+
+test('a rally larger than the API cap goes out in batches, in order, none over the cap', () => {
+  const orders = Array.from({ length: 2 * MAX_ORDERS_PER_REQUEST + 1 }, (_, i) => ({ fleet_id: i }));
+  const batches = orderBatches(orders);
+  assert.deepEqual(batches.map((b) => b.length), [MAX_ORDERS_PER_REQUEST, MAX_ORDERS_PER_REQUEST, 1]);
+  assert.deepEqual(batches.flat(), orders);
+  assert.deepEqual(orderBatches([]), []);
+  assert.deepEqual(orderBatches([1, 2, 3], 2), [[1, 2], [3]]);
 });

@@ -1,6 +1,7 @@
 // Commanding fleets (UI.md §7): origin selection, sending a route order, and the right-click
 // rally menu.
 import { api, describeError } from './api.js';
+import { orderBatches } from './batches.js';
 import { $ } from './dom.js';
 import { isIdle } from './frame.js';
 import { reachableFrom, shortestPath } from './graph.js';
@@ -15,8 +16,8 @@ export function ownIdleFleets(systemId) {
 }
 
 /** Shows an order failure; a 403 (e.g. the claim was revoked) also re-reads the player. */
-function orderFailed(err) {
-  notice(describeError(err), 'error');
+function orderFailed(err, prefix = '') {
+  notice(prefix + describeError(err), 'error');
   if (err && err.status === 403) refreshPlayer({ userInitiated: false });
 }
 
@@ -109,11 +110,16 @@ async function rally() {
     notice('No idle fleets to rally.', 'select');
     return;
   }
+  let sent = 0;
   try {
-    await api.orders(orders);
+    for (const batch of orderBatches(orders)) {
+      await api.orders(batch);
+      sent += batch.length;
+    }
     notice(`Rally orders sent: ${orders.length}.`, 'select');
   } catch (err) {
-    orderFailed(err);
+    // Earlier batches are queued already: say so rather than suggest nothing was sent.
+    orderFailed(err, sent > 0 ? `Rally orders sent: ${sent} of ${orders.length}. ` : '');
   }
 }
 
