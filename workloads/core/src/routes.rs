@@ -243,7 +243,14 @@ impl RouteBook {
                     origin_id: i64::from(from),
                     target_id: i64::from(to),
                     fleet_id: route.fleet_id.map(|id| id as i64),
-                    reason: Some(route.reason.clone().unwrap_or_else(|| DEFAULT_ROUTE_REASON.to_string())),
+                    // As the reference's `reason or "human-route"`: an empty reason counts as none.
+                    reason: Some(
+                        route
+                            .reason
+                            .clone()
+                            .filter(|reason| !reason.is_empty())
+                            .unwrap_or_else(|| DEFAULT_ROUTE_REASON.to_string()),
+                    ),
                 });
                 route.pending = true;
                 route.last_sent = Some(now);
@@ -346,6 +353,16 @@ mod tests {
             ]
         );
         assert!(book.is_empty());
+    }
+
+    #[test]
+    fn a_route_with_an_empty_reason_gets_the_default_one() {
+        let mut world = line_world();
+        let mut book = RouteBook::default();
+        let mut order = Order::new("F1", 0, 3);
+        order.reason = Some(String::new());
+        let log = run(&mut world, &mut book, vec![order], 2);
+        assert_eq!(log[0].1[0].reason.as_deref(), Some(DEFAULT_ROUTE_REASON));
     }
 
     #[test]
