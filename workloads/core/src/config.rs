@@ -332,7 +332,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |msg: String| Err(ConfigError::Invalid(msg));
         let s = &self.simulation;
-        let positive: [(&str, f64); 36] = [
+        let positive: [(&str, f64); 44] = [
             ("simulation.number_of_systems", s.number_of_systems as f64),
             ("simulation.lanes_per_system", s.lanes_per_system as f64),
             ("simulation.minimum_system_distance", s.minimum_system_distance),
@@ -361,6 +361,15 @@ impl Config {
             ("world.repair_rate", self.world.repair_rate),
             ("overextension.threshold", self.overextension.threshold as f64),
             ("overextension.risk_per_extra_system", self.overextension.risk_per_extra_system),
+            (
+                "overextension.economy_penalty_per_extra_system",
+                self.overextension.economy_penalty_per_extra_system,
+            ),
+            (
+                "overextension.colonizer_order_penalty_per_extra_system",
+                self.overextension.colonizer_order_penalty_per_extra_system,
+            ),
+            ("overextension.colonizer_reserve_per_system", self.overextension.colonizer_reserve_per_system),
             ("economy.maturity_ticks", self.economy.maturity_ticks as f64),
             ("economy.maturity_minimum_factor", self.economy.maturity_minimum_factor),
             ("league.tech_bonus", self.league.tech_bonus),
@@ -369,6 +378,11 @@ impl Config {
             ("battle.garrison_maximum_strength", self.battle.garrison_maximum_strength),
             ("battle.auto_win_ratio", self.battle.auto_win_ratio),
             ("battle.defender_minimum_remaining", self.battle.defender_minimum_remaining),
+            ("battle.capture_ticks", self.battle.capture_ticks as f64),
+            ("battle.garrison_regeneration_per_tick", self.battle.garrison_regeneration_per_tick),
+            ("battle.defender_garrison_soak_factor", self.battle.defender_garrison_soak_factor),
+            ("colonizer_reserve_strength", self.colonizer_reserve_strength),
+            ("colonizer_strength_per_order", self.colonizer_strength_per_order),
         ];
         for (name, value) in positive {
             if value.is_nan() || value <= 0.0 || value.is_infinite() {
@@ -487,6 +501,22 @@ mod tests {
         assert!(err.to_string().contains("lanes_per_system"), "{err}");
         let err = Config::from_json_str(r#"{"world": {"build_cost": 0}}"#).unwrap_err();
         assert!(err.to_string().contains("build_cost"), "{err}");
+        // Every numeric tuning value must be positive, as the reference required.
+        for (json, key) in [
+            (r#"{"battle": {"capture_ticks": 0}}"#, "battle.capture_ticks"),
+            (
+                r#"{"battle": {"defender_garrison_soak_factor": -0.5}}"#,
+                "battle.defender_garrison_soak_factor",
+            ),
+            (
+                r#"{"overextension": {"colonizer_reserve_per_system": 0}}"#,
+                "overextension.colonizer_reserve_per_system",
+            ),
+            (r#"{"colonizer_strength_per_order": 0}"#, "colonizer_strength_per_order"),
+        ] {
+            let err = Config::from_json_str(json).unwrap_err();
+            assert!(err.to_string().contains(key), "{json}: {err}");
+        }
         let err = Config::from_json_str(r#"{"simulation": {"faction_count": 9}}"#).unwrap_err();
         assert!(err.to_string().contains("faction_name_list"), "{err}");
         let err = Config::from_json_str(r#"{"bogus": 1}"#).unwrap_err();
