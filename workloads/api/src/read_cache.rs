@@ -137,6 +137,27 @@ impl<T: Clone> TtlCache<T> {
         *self.slot.write().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), value.clone()));
         Ok(value)
     }
+
+    /// `load`'s value, stored as the cached one (errors are not cached).
+    pub async fn refresh<F, Fut>(&self, load: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let value = load().await?;
+        if !self.ttl.is_zero() {
+            *self.slot.write().unwrap_or_else(PoisonError::into_inner) =
+                Some((Instant::now(), value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+async fn load_snapshot<S: SnapshotStore>(store: &S) -> Result<Option<Arc<SnapshotView>>, ApiError> {
+    match store.snapshot().await? {
+        Some(stored) => Ok(Some(Arc::new(SnapshotView::parse(&stored.data)?))),
+        None => Ok(None),
+    }
 }
 
 /// The cached views.
@@ -152,14 +173,16 @@ impl ReadCache {
 
     /// The current snapshot (`None` before the sim saved one).
     pub async fn snapshot<S: SnapshotStore>(&self, store: &S) -> Result<Option<Arc<SnapshotView>>, ApiError> {
-        self.snapshot
-            .get(|| async {
-                match store.snapshot().await? {
-                    Some(stored) => Ok(Some(Arc::new(SnapshotView::parse(&stored.data)?))),
-                    None => Ok(None),
-                }
-            })
-            .await
+        self.snapshot.get(|| load_snapshot(store)).await
+    }
+
+    /// The stored snapshot read now, bypassing (and refreshing) the cache: for when the cached
+    /// one may be a tick behind what a caller already saw.
+    pub async fn snapshot_now<S: SnapshotStore>(
+        &self,
+        store: &S,
+    ) -> Result<Option<Arc<SnapshotView>>, ApiError> {
+        self.snapshot.refresh(|| load_snapshot(store)).await
     }
 
     /// The current universe and its human-held factions.

@@ -39,6 +39,14 @@ async fn start_run<S: Store>(store: &S, universe: &str, snapshot: &str) {
     store.release_lease(&lease).await.expect("release");
 }
 
+/// One tick of run `universe` saving `snapshot`, as the sim's tick commit does.
+async fn next_tick<S: Store>(store: &S, universe: &str, snapshot: &str) {
+    let lease =
+        store.acquire_lease("test-sim", Duration::from_secs(5)).await.expect("lease").expect("free lease");
+    store.commit(&lease, &Commit::tick(universe).snapshot(1, snapshot)).await.expect("commit");
+    store.release_lease(&lease).await.expect("release");
+}
+
 fn ids(reply: &Reply) -> Vec<String> {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     reply.body["factions"]
@@ -103,4 +111,19 @@ async fn a_config_with_fewer_factions_than_the_run_still_offers_the_whole_run() 
     assert_eq!(ids(&api.get("/factions", None).await), ["F1", "F2", "F3", "F4", "F5"]);
     let player = api.login(&Wallet::new(3)).await;
     assert_eq!(claim(&api, &player, "F5").await.0, StatusCode::OK);
+}
+
+/// A rebel born in the newest tick is playable by bots at once, even while the API's cached
+/// snapshot still predates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_may_order_a_faction_newer_than_the_cached_snapshot() {
+    let api = redis_api(&[("READ_CACHE_MS", "600000")]).await;
+    start_run(&api.store, "3", &snapshot(3, &[])).await;
+    let order = |f: &str| json!([{"faction": f, "origin_id": 0, "target_id": 1}]);
+    assert_eq!(api.bot_orders(order("F1")).await.status, StatusCode::OK, "primes the cache");
+    // The next tick's snapshot has a rebel; the cache (10 minutes) does not know it yet.
+    next_tick(&api.store, "3", &snapshot(3, &["R1"])).await;
+    assert_eq!(api.bot_orders(order("R1")).await.status, StatusCode::OK);
+    let unknown = api.bot_orders(order("R9")).await;
+    assert_eq!((unknown.status, unknown.detail()), (StatusCode::BAD_REQUEST, "unknown faction: R9"));
 }
