@@ -18,7 +18,8 @@ function forgetPlayer() {
 /**
  * Refreshes `/me` then `/admin/pause` (both only with a token) then `/factions`.
  * `userInitiated` refreshes show a failing `/factions` as a notice; `/me` failing never
- * does: it signs the page out (UI.md §1, §5).
+ * does: it signs the page out (UI.md §1, §5). Returns whether `/factions` loaded, so a caller
+ * does not hide the notice that says it did not.
  */
 export async function refreshPlayer({ userInitiated = false } = {}) {
   if (getToken()) {
@@ -45,13 +46,16 @@ export async function refreshPlayer({ userInitiated = false } = {}) {
   }
   if (state.faction) state.candidate = null;
   emit('player');
+  let listed = true;
   try {
     const res = await api.factions();
     state.openFactions = Array.isArray(res.factions) ? res.factions : [];
   } catch (err) {
+    listed = false;
     if (userInitiated) notice(describeError(err), 'error');
   }
   emit('player');
+  return listed;
 }
 
 /** Clicking a system while the player has no faction selects its owner as the candidate. */
@@ -95,8 +99,8 @@ export async function start() {
     await refreshPlayer({ userInitiated: false });
     return;
   }
-  await refreshPlayer({ userInitiated: true });
-  if (state.faction) hideNotice();
+  const listed = await refreshPlayer({ userInitiated: true });
+  if (state.faction && listed) hideNotice();
 }
 
 export function setBotsOnly(checked) {

@@ -35,8 +35,7 @@ export async function signIn() {
     setToken(token);
     state.address = address;
     state.connectingAddress = null;
-    await refreshPlayer({ userInitiated: true });
-    hideNotice();
+    if (await refreshPlayer({ userInitiated: true })) hideNotice();
   } catch (err) {
     notice(describeError(err), 'error');
   } finally {
