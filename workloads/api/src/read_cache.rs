@@ -133,9 +133,7 @@ impl<T: Clone> TtlCache<T> {
         if let Some(value) = self.fresh() {
             return Ok(value);
         }
-        let value = load().await?;
-        *self.slot.write().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), value.clone()));
-        Ok(value)
+        self.refresh(load).await
     }
 
     /// `load`'s value, stored as the cached one (errors are not cached).
